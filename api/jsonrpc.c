@@ -139,7 +139,7 @@ json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data) {
 json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *text,
                        size_t len) {
   json_error_t je;
-  json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+  json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!req)
     return jsonrpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON (UTF-8)",
                          json_pack("{s:s,s:i}", "reason", je.text, "position", je.position));

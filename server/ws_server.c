@@ -85,6 +85,7 @@ static void conn_free_queues(struct ws_conn *c) {
 static int on_receive(struct ws_server *s, struct ws_conn *c, struct lws *wsi, const void *in,
                       size_t len) {
   size_t max = s->app->config->ws_max_message_bytes;
+  if (c->close_code) return 0; /* closing: what it still sends is dropped */
   if (lws_is_first_fragment(wsi)) {
     c->rx_len = 0;
     c->rx_binary = lws_frame_is_binary(wsi);
@@ -114,10 +115,9 @@ static int on_receive(struct ws_server *s, struct ws_conn *c, struct lws *wsi, c
     return -1;
   }
   if (engine_session_message(s->engine, c->session, c->rx, c->rx_len) != 0) {
-    log_event(LOG_WARN, "ws_flood_closed", "account=%s",
-              engine_session_account(c->session));
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_POLICY_VIOLATION, (unsigned char *)"rate limit", 10);
-    return -1;
+    /* flush the refusals already queued so the client learns why, then close */
+    log_event(LOG_WARN, "ws_flood_closed", "account=%s", engine_session_account(c->session));
+    conn_close_later(c, LWS_CLOSE_STATUS_POLICY_VIOLATION);
   }
   if (c->rx_cap > 65536) { /* do not keep a huge buffer for a once-large message */
     free(c->rx);
