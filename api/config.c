@@ -390,9 +390,10 @@ static int apply_json(struct app_config *c, json_t *root, char *err, size_t errc
   json_t *item;
   json_array_foreach(vaults, i, item) if (check_vault(item, (int)i, err, errcap)) return -1;
   json_array_foreach(depots, i, item) if (check_depot(item, (int)i, err, errcap)) return -1;
-  if (check_unique_ids(vaults ? vaults : json_array(), depots ? depots : json_array(), err,
-                       errcap))
-    return -1;
+  json_t *none = json_array();
+  int dup = check_unique_ids(vaults ? vaults : none, depots ? depots : none, err, errcap);
+  json_decref(none);
+  if (dup) return -1;
   c->oracle = o ? json_incref(o) : json_object();
   c->vaults = vaults ? json_incref(vaults) : json_array();
   c->depots = depots ? json_incref(depots) : json_array();

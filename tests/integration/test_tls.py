@@ -46,8 +46,9 @@ def test_tls_on_both_listeners():
             assert r["result"]["account"] == "tlsuser", r
             await w.close()
         run(go())
-        assert harness.stop_process(proc) == 0
+        rc = harness.stop_process(proc)
         proc = None
+        assert rc == 0, open(os.path.join(d, "optdesk.log")).read()[-6000:]
     finally:
         if proc is not None:
             harness.stop_process(proc)
