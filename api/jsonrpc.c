@@ -86,7 +86,10 @@ static int channel_list(struct rpc_ctx *c, json_t *params, json_t **list) {
 
 static json_t *current_subscriptions(struct engine_session *s);
 
-static int m_subscribe(struct rpc_ctx *c, json_t *params, json_t **result) {
+/* subscribe and unsubscribe: apply op to each named channel, report per-channel status. */
+static int each_channel(struct rpc_ctx *c, json_t *params, json_t **result,
+                        const char *(*op)(struct engine *, struct engine_session *, const char *),
+                        const char *list_key) {
   json_t *list;
   if (channel_list(c, params, &list)) return -1;
   json_t *status = json_object();
@@ -94,26 +97,18 @@ static int m_subscribe(struct rpc_ctx *c, json_t *params, json_t **result) {
   json_t *ch;
   json_array_foreach(list, i, ch) {
     const char *name = json_string_value(ch);
-    json_object_set_new(status, name, json_string(channels_subscribe(c->e, c->s, name)));
+    json_object_set_new(status, name, json_string(op(c->e, c->s, name)));
   }
-  *result = json_pack("{s:o,s:o}", "status", status, "current_subscriptions",
-                      current_subscriptions(c->s));
+  *result = json_pack("{s:o,s:o}", "status", status, list_key, current_subscriptions(c->s));
   return 0;
 }
 
+static int m_subscribe(struct rpc_ctx *c, json_t *params, json_t **result) {
+  return each_channel(c, params, result, channels_subscribe, "current_subscriptions");
+}
+
 static int m_unsubscribe(struct rpc_ctx *c, json_t *params, json_t **result) {
-  json_t *list;
-  if (channel_list(c, params, &list)) return -1;
-  json_t *status = json_object();
-  size_t i;
-  json_t *ch;
-  json_array_foreach(list, i, ch) {
-    const char *name = json_string_value(ch);
-    json_object_set_new(status, name, json_string(channels_unsubscribe(c->e, c->s, name)));
-  }
-  *result = json_pack("{s:o,s:o}", "status", status, "remaining_subscriptions",
-                      current_subscriptions(c->s));
-  return 0;
+  return each_channel(c, params, result, channels_unsubscribe, "remaining_subscriptions");
 }
 
 static json_t *current_subscriptions(struct engine_session *s) {

@@ -84,6 +84,17 @@ static int map_failure(struct db *db, PGresult *r) {
   return STORE_EINTERNAL;
 }
 
+/* Checks a result: STORE_OK, or the mapped failure remembered for db_tx (result freed). */
+static int check_result(struct db *db, PGresult *r) {
+  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return STORE_OK;
+  set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+  int status = map_failure(db, r);
+  PQclear(r);
+  db->last_status = status;
+  return status;
+}
+
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
             struct pg_result **res) {
   if (!db->conn) {
@@ -91,14 +102,8 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
     return STORE_EUNAVAILABLE;
   }
   PGresult *r = PQexecParams(db->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-    int status = map_failure(db, r);
-    PQclear(r);
-    db->last_status = status;
-    return status;
-  }
+  int status = check_result(db, r);
+  if (status) return status;
   if (res) {
     struct pg_result *out = malloc(sizeof *out);
     if (!out) {
@@ -120,16 +125,9 @@ int db_exec_script(struct db *db, const char *sql) {
     return STORE_EUNAVAILABLE;
   }
   PGresult *r = PQexec(db->conn, sql);
-  ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    set_error(db, r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-    int status = map_failure(db, r);
-    PQclear(r);
-    db->last_status = status;
-    return status;
-  }
-  PQclear(r);
-  return STORE_OK;
+  int status = check_result(db, r);
+  if (status == STORE_OK) PQclear(r);
+  return status;
 }
 
 int db_rows(const struct pg_result *res) { return res ? PQntuples(res->r) : 0; }
