@@ -11,6 +11,7 @@
 
 struct db;
 struct engine;
+struct oracles;
 
 struct app {
   struct app_config *config;
@@ -19,6 +20,7 @@ struct app {
   uint8_t master_key[32];
   char conninfo[1024];
   struct engine *engine;
+  struct oracles *oracles;
   int64_t started_real_ms;
 };
 

@@ -30,6 +30,15 @@ static struct route routes[] = {
     {"POST", "/v1/admin/accounts", ROLE_ADMIN, 0, route_admin_accounts_create, -1},
     {"POST", "/v1/admin/clock", ROLE_ADMIN, 0, route_admin_clock_set, -1},
     {"POST", "/v1/rpc", ROLE_NONE, 1, route_rpc, -1},
+    {"POST", "/v1/oracles/spot", ROLE_ORACLE, 0, route_oracle_spot_post, -1},
+    {"POST", "/v1/oracles/surface", ROLE_ORACLE, 0, route_oracle_surface_post, -1},
+    {"POST", "/v1/oracles/settlement", ROLE_ORACLE, 0, route_oracle_settlement_post, -1},
+    {"GET", "/v1/oracles/spot", ROLE_ANY, 0, route_oracle_spot_get, -1},
+    {"GET", "/v1/oracles/iv", ROLE_ANY, 0, route_oracle_iv_get, -1},
+    {"GET", "/v1/oracles/settlement", ROLE_ANY, 0, route_oracle_settlement_get, -1},
+    {"GET", "/v1/instruments", ROLE_ANY, 0, route_instruments, -1},
+    {"GET", "/v1/pools/maturities", ROLE_ANY, 0, route_pools_maturities, -1},
+    {"GET", "/v1/pools/strikes", ROLE_ANY, 0, route_pools_strikes, -1},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 static int unmatched_metric = -1;

@@ -19,6 +19,9 @@
 #include "log.h"
 #include "master_key.h"
 #include "migrate.h"
+#include "oracle_sim.h"
+#include "oracles.h"
+#include "routes.h"
 #include "rest.h"
 #include "ws_server.h"
 
@@ -76,6 +79,7 @@ int main(int argc, char **argv) {
   struct embedded_pg *pg = NULL;
   struct ws_server *ws = NULL;
   struct http_server *http = NULL;
+  struct oracle_sim *sim = NULL;
 
   if (config_load(&config, getenv("OPTDESK_CONFIG"), env_get, err, sizeof err) != 0) {
     fprintf(stderr, "optdesk: %s\n", err);
@@ -138,7 +142,28 @@ int main(int argc, char **argv) {
   else
     log_event(LOG_INFO, "admin_credentials", "file=%s/admin.json (written on first start)",
               config.data_dir);
+  json_t *ocfg = config.oracle;
+  json_t *spot_age = json_object_get(ocfg, "spot_max_age_s");
+  json_t *surf_age = json_object_get(ocfg, "surface_max_age_s");
+  /* On an accelerated clock max ages scale with the speed: they mean real seconds of
+   * silence from the feed, or a demo at 10 000x could never be fresh. */
+  int64_t speed = app.clock.mode == CLOCK_MODE_ACCELERATED ? app.clock.speed : 1;
+  app.oracles = oracles_new((spot_age ? json_integer_value(spot_age) * 1000 : 30000) * speed,
+                            (surf_age ? json_integer_value(surf_age) * 1000 : 300000) * speed);
+  if (!app.oracles || oracle_load_settlements(&app, db) != STORE_OK) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"loading settlement prices\"");
+    goto out;
+  }
   app_db_release(); /* the main thread becomes the engine thread: it does no database work */
+  /* business time starts now that we serve (validated at the top; re-initialised so the
+   * database start-up does not eat into an accelerated or manual clock's start) */
+  if (clock_init(&app.clock, config.clock, config.clock_start_ms, err, (int)sizeof err) != 0)
+    goto out;
+  sim = oracle_sim_start(&app, err, sizeof err);
+  if (!sim && json_is_true(json_object_get(ocfg, "simulated"))) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"%s\"", err);
+    goto out;
+  }
 
   rest_init();
   ws = ws_server_start(&app, err, sizeof err);
@@ -172,9 +197,11 @@ int main(int argc, char **argv) {
   rc = 0;
 out:
   http_server_stop(http);
+  oracle_sim_stop(sim);
   ws_server_stop(ws);
   app_db_release();
   keyring_free(app.keyring);
+  oracles_free(app.oracles);
   embedded_pg_stop(pg);
   if (pg) log_event(LOG_INFO, "embedded_postgres_stopped", NULL);
   OPENSSL_cleanse(app.master_key, sizeof app.master_key);

@@ -212,6 +212,37 @@ class Env:
         pg = PgCluster(self.state["pg_root"])
         return pg
 
+    def oracle(self):
+        """An oracle-role account of this test process (created on first use)."""
+        if not hasattr(self, "_oracle"):
+            self._oracle = self.new_account(["oracle"])
+        return self._oracle
+
+    def now(self):
+        return self.client().get("/v1/time").json()["time"]
+
+    def feed_oracles(self, spots=None, iv="0.6", expiries=None):
+        """Publishes fresh spot and a flat surface at the business clock's now."""
+        import datetime
+        c = self.client(self.oracle())
+        spots = spots or {"BTC": "60000", "ETH": "1000"}
+        now = self.now()
+        if expiries is None:  # the next 4 Fridays 08:00 UTC after now
+            d = datetime.datetime.fromtimestamp(now / 1000, datetime.timezone.utc)
+            expiries, day = [], d.date()
+            while len(expiries) < 4:
+                day += datetime.timedelta(days=1)
+                if day.weekday() == 4:
+                    expiries.append(day.strftime("%Y%m%d"))
+        for u, price in spots.items():
+            r = c.post("/v1/oracles/spot", {"underlying": u, "price": price})
+            assert r.status == 200, r
+            for e in expiries:
+                r = c.post("/v1/oracles/surface", {"underlying": u, "expiry": e, "rate": "0.01",
+                                                    "iv": iv})
+                assert r.status == 200, r
+        return expiries
+
     def new_account(self, roles, name=None):
         name = name or f"u{os.getpid()}x{int(time.time()*1e6) % 10**9}"
         r = self.admin_client().post("/v1/admin/accounts", {"name": name, "roles": roles})

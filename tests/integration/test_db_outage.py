@@ -29,6 +29,7 @@ def test_serial_database_outage_and_recovery(env):
         assert env.client().get("/healthz").status == 200  # the process itself is fine
     finally:
         pg.start()
+    env.feed_oracles()  # readiness also needs fresh oracles
     assert wait_until(lambda: env.client().get("/readyz").status == 200), "readyz did not recover"
     # the same request, retried with its key, now goes through once
     r = a.post("/v1/admin/accounts", {"name": name, "roles": ["maker"]}, headers=key)

@@ -7,8 +7,10 @@ def test_healthz_readyz_time(env):
     c = env.client()
     r = c.get("/healthz")
     assert r.status == 200 and r.json() == {"status": "ok"}
+    env.feed_oracles()
     r = c.get("/readyz")
     assert r.status == 200 and r.json()["checks"]["database"] == "ok", r
+    assert r.json()["checks"]["oracle_BTC"] == "ok" and r.json()["checks"]["oracle_ETH"] == "ok"
     r = c.get("/v1/time")
     assert r.status == 200 and r.json()["clock"] == "manual"
     assert r.json()["time"] >= env.state["manual_start_ms"]
@@ -63,7 +65,7 @@ def test_keep_alive_serves_many_requests_on_one_connection(env):
     conn.close()
 
 
-def test_manual_clock_set_and_never_backwards(env):
+def test_serial_manual_clock_set_and_never_backwards(env):
     a = env.admin_client()
     now = env.client().get("/v1/time").json()["time"]
     r = a.post("/v1/admin/clock", {"now_ms": now + 3_600_000})
