@@ -155,7 +155,7 @@ static int bootstrap_tx(struct db *db, void *p) {
   b->created = 0;
   /* serialise concurrent first starts */
   if (db_exec(db, "LOCK TABLE accounts IN EXCLUSIVE MODE", 0, NULL, NULL)) return -1;
-  if (store_account_count(db, &count)) return -1;
+  if (store_account_count_admins(db, &count)) return -1;
   if (count > 0) return 0;
   if (accounts_insert(b->app, db, "admin", ROLE_ADMIN, NULL, clock_real_ms(), &b->cred)) return -1;
   if (write_admin_tmp(b->app->config->data_dir, &b->cred, b->err, b->errcap)) return 1;

@@ -33,7 +33,7 @@ int accounts_publish(struct app *app, const struct account_credentials *c);
 /* Loads every enabled account into the keyring. 0, or -1 with err. */
 int accounts_load_keyring(struct app *app, struct db *db, char *err, size_t errcap);
 
-/* On an empty database: creates "admin" and writes <data_dir>/admin.json (mode 0600).
+/* When no admin account exists (a new database): creates "admin" and writes <data_dir>/admin.json (mode 0600).
  * *created tells whether it did. 0, or -1 with err. */
 int accounts_bootstrap_admin(struct app *app, struct db *db, int *created, char *err,
                              size_t errcap);

@@ -39,6 +39,16 @@ static struct route routes[] = {
     {"GET", "/v1/instruments", ROLE_ANY, 0, route_instruments, -1},
     {"GET", "/v1/pools/maturities", ROLE_ANY, 0, route_pools_maturities, -1},
     {"GET", "/v1/pools/strikes", ROLE_ANY, 0, route_pools_strikes, -1},
+    {"GET", "/v1/vaults", ROLE_ANY, 0, route_vaults_list, -1},
+    {"GET", "/v1/vaults/{id}", ROLE_ANY, 0, route_vault_get, -1},
+    {"GET", "/v1/vaults/{id}/convert/{dir}", ROLE_ANY, 0, route_vault_convert, -1},
+    {"GET", "/v1/vaults/{id}/preview/{op}", ROLE_ANY, 0, route_vault_preview, -1},
+    {"GET", "/v1/vaults/{id}/max/{op}", ROLE_ANY, 0, route_vault_max, -1},
+    {"GET", "/v1/vaults/{id}/accounts/{account}", ROLE_ANY, 0, route_vault_account, -1},
+    {"POST", "/v1/vaults/{id}/allowances", ROLE_DEPOSITOR, 0, route_vault_allowance, -1},
+    {"POST", "/v1/vaults/{id}/{op}", ROLE_DEPOSITOR, 0, route_vault_op, -1},
+    {"GET", "/v1/accounts/{account}/balances", ROLE_ANY, 0, route_account_balances, -1},
+    {"POST", "/v1/admin/accounts/{account}/credit", ROLE_ADMIN, 0, route_admin_credit, -1},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 static int unmatched_metric = -1;

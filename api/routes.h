@@ -21,6 +21,16 @@ void route_oracle_settlement_get(struct rest_ctx *ctx);
 void route_pools_maturities(struct rest_ctx *ctx);
 void route_pools_strikes(struct rest_ctx *ctx);
 void route_instruments(struct rest_ctx *ctx);
+void route_vaults_list(struct rest_ctx *ctx);
+void route_vault_get(struct rest_ctx *ctx);
+void route_vault_convert(struct rest_ctx *ctx);
+void route_vault_preview(struct rest_ctx *ctx);
+void route_vault_max(struct rest_ctx *ctx);
+void route_vault_op(struct rest_ctx *ctx);
+void route_vault_allowance(struct rest_ctx *ctx);
+void route_vault_account(struct rest_ctx *ctx);
+void route_account_balances(struct rest_ctx *ctx);
+void route_admin_credit(struct rest_ctx *ctx);
 
 struct oracle_problem;
 struct db;

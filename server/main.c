@@ -16,6 +16,7 @@
 #include "engine.h"
 #include "http_server.h"
 #include "keyring.h"
+#include "ledger_service.h"
 #include "log.h"
 #include "master_key.h"
 #include "migrate.h"
@@ -150,6 +151,10 @@ int main(int argc, char **argv) {
   int64_t speed = app.clock.mode == CLOCK_MODE_ACCELERATED ? app.clock.speed : 1;
   app.oracles = oracles_new((spot_age ? json_integer_value(spot_age) * 1000 : 30000) * speed,
                             (surf_age ? json_integer_value(surf_age) * 1000 : 300000) * speed);
+  if (ledger_register_vaults(&app, db, err, sizeof err) != 0) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"%s\"", err);
+    goto out;
+  }
   if (!app.oracles || oracle_load_settlements(&app, db) != STORE_OK) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"loading settlement prices\"");
     goto out;

@@ -38,9 +38,11 @@ int store_account_each(struct db *db, store_account_fn fn, void *arg) {
   return STORE_OK;
 }
 
-int store_account_count(struct db *db, long *count) {
+int store_account_count_admins(struct db *db, long *count) {
   struct pg_result *res = NULL;
-  int st = db_exec(db, "SELECT count(*) FROM accounts", 0, NULL, &res);
+  int st = db_exec(db,
+                   "SELECT count(*) FROM accounts WHERE 'admin' = ANY(roles) AND NOT disabled",
+                   0, NULL, &res);
   if (st) return st;
   *count = strtol(db_value(res, 0, 0), NULL, 10);
   db_result_free(res);

@@ -23,7 +23,7 @@ STORE_WUR int store_account_insert(struct db *db, const struct store_account *a,
 typedef int (*store_account_fn)(const struct store_account *a, void *arg);
 STORE_WUR int store_account_each(struct db *db, store_account_fn fn, void *arg);
 
-/* Number of accounts in *count. */
-STORE_WUR int store_account_count(struct db *db, long *count);
+/* Number of enabled accounts holding the admin role, in *count. */
+STORE_WUR int store_account_count_admins(struct db *db, long *count);
 
 #endif

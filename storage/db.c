@@ -149,6 +149,12 @@ void db_result_free(struct pg_result *res) {
 
 const char *db_last_error(const struct db *db) { return db->last_error; }
 
+int db_fail(struct db *db, int status, const char *message) {
+  set_error(db, message);
+  db->last_status = status;
+  return status;
+}
+
 int db_ping(struct db *db) {
   int st = db_ensure(db, NULL, 0);
   if (st) return st;

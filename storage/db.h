@@ -53,6 +53,10 @@ const char *db_value(const struct pg_result *res, int row, int col); /* "" for N
 int db_is_null(const struct pg_result *res, int row, int col);
 void db_result_free(struct pg_result *res);
 
+/* Records a failure found by a store function itself (e.g. a row that must exist did not),
+ * so db_tx rolls back and reports it like a failed statement. Returns status. */
+int db_fail(struct db *db, int status, const char *message);
+
 /* The last error's text (for logs; never shown to clients). */
 const char *db_last_error(const struct db *db);
 

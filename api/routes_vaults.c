@@ -1,0 +1,456 @@
+/* routes_vaults: the share ledger over REST (SPEC 6, 9): vault views, conversions,
+ * previews, limits, deposit/mint/withdraw/redeem, allowances, holder views. */
+#include <string.h>
+
+#include "asset.h"
+#include "db.h"
+#include "idempotency.h"
+#include "ledger_fee.h"
+#include "ledger_ops.h"
+#include "ledger_service.h"
+#include "log.h"
+#include "params.h"
+#include "roles.h"
+#include "routes.h"
+
+#define SHARE_DECIMALS 18
+
+static json_t *amount_json(money_u128 v, unsigned decimals) {
+  char buf[MONEY_FMT_MAX];
+  if (money_format(v, decimals, buf, sizeof buf) < 0) buf[0] = 0;
+  return json_string(buf);
+}
+
+/* The vault read without locking, with its management fee accrued to now (what an
+ * operation at `now` would see first). Answers the error itself; -1 on failure. */
+static int load_vault(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
+                      struct ledger_vault *v) {
+  struct db *db = app_db(ctx->app);
+  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
+  if (st == STORE_OK) st = store_vault_get(db, id, 0, sv);
+  if (st == STORE_ENOTFOUND) {
+    rest_error(ctx, 404, "vault_not_found", "no such vault", json_pack("{s:s}", "vault", id));
+    return -1;
+  }
+  if (st) {
+    rest_store_error(ctx, st);
+    return -1;
+  }
+  struct ledger_vault raw;
+  ledger_view(sv, &raw);
+  money_u128 fee;
+  int64_t now = clock_now_ms(&ctx->app->clock);
+  if (ledger_accrue(&raw, now > raw.fee_accrued_ms ? now : raw.fee_accrued_ms, v, &fee)) *v = raw;
+  return 0;
+}
+
+static json_t *vault_json(const struct store_vault *sv, const struct ledger_vault *v) {
+  money_u128 pps = 0;
+  if (ledger_price_per_share(v, &pps)) pps = 0;
+  json_t *j = json_pack("{s:s,s:s,s:s,s:o,s:o,s:o,s:i,s:b}", "id", sv->id, "kind", sv->kind,
+                        "asset", sv->asset, "totalAssets", amount_json(v->total_assets, sv->asset_decimals),
+                        "totalSupply", amount_json(v->total_supply, SHARE_DECIMALS), "pricePerShare",
+                        amount_json(pps, sv->asset_decimals), "decimals", SHARE_DECIMALS, "paused",
+                        sv->paused);
+  json_object_set_new(j, "lockedAssets", amount_json(v->locked_assets, sv->asset_decimals));
+  if (strcmp(sv->kind, "covered_put_spread") == 0) {
+    json_object_set_new(j, "stage", json_string(sv->stage));
+    json_object_set_new(j, "collateral", amount_json(v->total_assets, sv->asset_decimals));
+  }
+  return j;
+}
+
+struct list_arg {
+  json_t *list;
+  int64_t now;
+};
+
+static int list_one(const struct store_vault *sv, void *p) {
+  struct list_arg *a = p;
+  struct ledger_vault raw, v;
+  money_u128 fee;
+  ledger_view(sv, &raw);
+  if (ledger_accrue(&raw, a->now > raw.fee_accrued_ms ? a->now : raw.fee_accrued_ms, &v, &fee))
+    v = raw;
+  json_array_append_new(a->list, vault_json(sv, &v));
+  return 0;
+}
+
+void route_vaults_list(struct rest_ctx *ctx) {
+  struct db *db = app_db(ctx->app);
+  struct list_arg a = {json_array(), clock_now_ms(&ctx->app->clock)};
+  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
+  if (st == STORE_OK) st = store_vault_each(db, list_one, &a);
+  if (st) {
+    json_decref(a.list);
+    rest_store_error(ctx, st);
+    return;
+  }
+  rest_json(ctx, 200, json_pack("{s:o}", "vaults", a.list));
+}
+
+void route_vault_get(struct rest_ctx *ctx) {
+  struct store_vault sv;
+  struct ledger_vault v;
+  if (load_vault(ctx, ctx->params[0], &sv, &v) == 0) rest_json(ctx, 200, vault_json(&sv, &v));
+}
+
+void route_vault_convert(struct rest_ctx *ctx) {
+  struct store_vault sv;
+  struct ledger_vault v;
+  const char *dir = ctx->params[1];
+  int to_shares = strcmp(dir, "to-shares") == 0;
+  if (!to_shares && strcmp(dir, "to-assets") != 0) {
+    rest_error(ctx, 404, "not_found", "convert/to-shares?assets= or convert/to-assets?shares=", NULL);
+    return;
+  }
+  if (load_vault(ctx, ctx->params[0], &sv, &v)) return;
+  money_u128 in, out;
+  if (query_amount(ctx, to_shares ? "assets" : "shares", to_shares ? sv.asset_decimals : SHARE_DECIMALS,
+                   &in))
+    return;
+  int st = to_shares ? ledger_convert_to_shares(&v, in, &out) : ledger_convert_to_assets(&v, in, &out);
+  if (st) {
+    int http;
+    const char *code, *msg;
+    ledger_status_http(st, &http, &code, &msg);
+    rest_error(ctx, http, code, msg, NULL);
+    return;
+  }
+  rest_json(ctx, 200, to_shares ? json_pack("{s:o,s:o}", "assets", amount_json(in, sv.asset_decimals),
+                                            "shares", amount_json(out, SHARE_DECIMALS))
+                                 : json_pack("{s:o,s:o}", "shares", amount_json(in, SHARE_DECIMALS),
+                                             "assets", amount_json(out, sv.asset_decimals)));
+}
+
+static int op_of(const char *name, enum ledger_op_kind *op) {
+  static const char *const names[] = {"deposit", "mint", "withdraw", "redeem"};
+  for (int k = 0; k < 4; k++)
+    if (strcmp(name, names[k]) == 0) {
+      *op = (enum ledger_op_kind)k;
+      return 0;
+    }
+  return -1;
+}
+
+/* deposit and withdraw take assets; mint and redeem take shares */
+static int takes_assets(enum ledger_op_kind op) {
+  return op == LEDGER_OP_DEPOSIT || op == LEDGER_OP_WITHDRAW;
+}
+
+void route_vault_preview(struct rest_ctx *ctx) {
+  enum ledger_op_kind op;
+  if (op_of(ctx->params[1], &op)) {
+    rest_error(ctx, 404, "not_found", "preview/{deposit,mint,withdraw,redeem}", NULL);
+    return;
+  }
+  struct store_vault sv;
+  struct ledger_vault v;
+  if (load_vault(ctx, ctx->params[0], &sv, &v)) return;
+  unsigned in_dec = takes_assets(op) ? sv.asset_decimals : SHARE_DECIMALS;
+  money_u128 in, out;
+  if (query_amount(ctx, "amount", in_dec, &in)) return;
+  int st = op == LEDGER_OP_DEPOSIT ? ledger_preview_deposit(&v, in, &out)
+           : op == LEDGER_OP_MINT  ? ledger_preview_mint(&v, in, &out)
+           : op == LEDGER_OP_WITHDRAW ? ledger_preview_withdraw(&v, in, &out)
+                                      : ledger_preview_redeem(&v, in, &out);
+  if (st) {
+    int http;
+    const char *code, *msg;
+    ledger_status_http(st, &http, &code, &msg);
+    rest_error(ctx, http, code, msg, NULL);
+    return;
+  }
+  money_u128 assets = takes_assets(op) ? in : out, shares = takes_assets(op) ? out : in;
+  rest_json(ctx, 200, json_pack("{s:s,s:o,s:o}", "op", ctx->params[1], "assets",
+                                amount_json(assets, sv.asset_decimals), "shares",
+                                amount_json(shares, SHARE_DECIMALS)));
+}
+
+void route_vault_max(struct rest_ctx *ctx) {
+  enum ledger_op_kind op;
+  if (op_of(ctx->params[1], &op)) {
+    rest_error(ctx, 404, "not_found", "max/{deposit,mint,withdraw,redeem}", NULL);
+    return;
+  }
+  struct store_vault sv;
+  struct ledger_vault v;
+  if (load_vault(ctx, ctx->params[0], &sv, &v)) return;
+  char account[80] = "";
+  money_u128 owner_shares = 0, value = 0;
+  if (op == LEDGER_OP_WITHDRAW || op == LEDGER_OP_REDEEM) {
+    if (rest_query(ctx, "account", account, sizeof account) != 1) {
+      rest_error(ctx, 400, "invalid_param", "account= is required", json_pack("{s:s}", "param", "account"));
+      return;
+    }
+    struct db *db = app_db(ctx->app);
+    int st = store_shares_get(db, sv.id, account, 0, &owner_shares, NULL);
+    if (st) {
+      rest_store_error(ctx, st);
+      return;
+    }
+    /* a covered put spread vault outside stage 1 queues: nothing is payable now */
+    int queues = strcmp(sv.kind, "covered_put_spread") == 0 && strcmp(sv.stage, "collateral_only");
+    value = queues ? 0
+            : op == LEDGER_OP_WITHDRAW ? ledger_max_withdraw(&v, owner_shares)
+                                       : ledger_max_redeem(&v, owner_shares);
+  } else {
+    value = op == LEDGER_OP_DEPOSIT ? ledger_max_deposit(&v) : ledger_max_mint(&v);
+  }
+  rest_json(ctx, 200, json_pack("{s:s,s:o}", "op", ctx->params[1], takes_assets(op) ? "assets" : "shares",
+                                amount_json(value, takes_assets(op) ? sv.asset_decimals : SHARE_DECIMALS)));
+}
+
+struct op_arg {
+  struct ledger_request req;
+  struct ledger_outcome out;
+  unsigned asset_decimals;
+};
+
+static int op_tx(struct db *db, struct rest_ctx *ctx, void *p) {
+  struct op_arg *a = p;
+  int st = ledger_execute(db, &a->req, clock_now_ms(&ctx->app->clock), &a->out);
+  if (st == LSVC_ESTORE) return -1;
+  if (st) {
+    int http;
+    const char *code, *msg;
+    ledger_status_http(st, &http, &code, &msg);
+    rest_error(ctx, http, code, msg, json_pack("{s:s}", "vault", a->req.vault));
+    return 1;
+  }
+  const struct store_vault *sv = &a->out.vault;
+  json_t *body = json_pack("{s:s,s:o,s:o,s:o,s:s,s:s,s:s}", "vault", sv->id, "assets",
+                           amount_json(a->out.assets, sv->asset_decimals), "shares",
+                           amount_json(a->out.shares, SHARE_DECIMALS), "pricePerShare",
+                           amount_json(a->out.price_per_share, sv->asset_decimals), "status",
+                           a->out.queued ? "queued" : "done", "receiver", a->req.receiver, "owner",
+                           a->req.owner ? a->req.owner : a->req.caller);
+  if (a->out.queued) json_object_set_new(body, "queue_id", json_integer(a->out.queue_id));
+  rest_json(ctx, a->out.queued ? 202 : 200, body);
+  return 0;
+}
+
+static int optional_guard(struct rest_ctx *ctx, json_t *body, const char *key, unsigned decimals,
+                          money_u128 dflt, money_u128 *out) {
+  *out = dflt;
+  if (!json_object_get(body, key)) return 0;
+  return param_amount(ctx, body, key, decimals, 0, out);
+}
+
+void route_vault_op(struct rest_ctx *ctx) {
+  enum ledger_op_kind op;
+  if (op_of(ctx->params[1], &op)) {
+    rest_error(ctx, 404, "not_found", "POST /v1/vaults/{id}/{deposit,mint,withdraw,redeem,allowances}", NULL);
+    return;
+  }
+  json_t *body = rest_body_object(ctx);
+  if (!body) return;
+  struct store_vault sv;
+  struct ledger_vault v;
+  struct op_arg a;
+  memset(&a, 0, sizeof a);
+  if (load_vault(ctx, ctx->params[0], &sv, &v)) goto done;
+  a.req.vault = ctx->params[0];
+  a.req.caller = ctx->who.account;
+  a.req.op = op;
+  const char *receiver = json_string_value(json_object_get(body, "receiver"));
+  const char *owner = json_string_value(json_object_get(body, "owner"));
+  a.req.receiver = receiver ? receiver : ctx->who.account;
+  a.req.owner = owner ? owner : ctx->who.account;
+  unsigned in_dec = takes_assets(op) ? sv.asset_decimals : SHARE_DECIMALS;
+  if (param_amount(ctx, body, takes_assets(op) ? "assets" : "shares", in_dec, 1, &a.req.amount))
+    goto done;
+  int bad = 0;
+  switch (op) {
+  case LEDGER_OP_DEPOSIT:
+    bad = optional_guard(ctx, body, "min_shares_out", SHARE_DECIMALS, LEDGER_NO_MIN, &a.req.guard);
+    break;
+  case LEDGER_OP_MINT:
+    bad = optional_guard(ctx, body, "max_assets_in", sv.asset_decimals, LEDGER_NO_MAX, &a.req.guard);
+    break;
+  case LEDGER_OP_WITHDRAW:
+    bad = optional_guard(ctx, body, "max_shares_in", SHARE_DECIMALS, LEDGER_NO_MAX, &a.req.guard);
+    break;
+  case LEDGER_OP_REDEEM:
+    bad = optional_guard(ctx, body, "min_assets_out", sv.asset_decimals, LEDGER_NO_MIN, &a.req.guard);
+    break;
+  }
+  if (bad) goto done;
+  if (idem_run(ctx, op_tx, &a, NULL) == 0)
+    log_event(LOG_INFO, "ledger_op", "vault=%s op=%s caller=%s status=%s", a.req.vault,
+              ctx->params[1], ctx->who.account, a.out.queued ? "queued" : "done");
+done:
+  json_decref(body);
+}
+
+struct allowance_arg {
+  const char *vault, *owner, *spender;
+  money_u128 shares;
+};
+
+static int allowance_tx(struct db *db, struct rest_ctx *ctx, void *p) {
+  struct allowance_arg *a = p;
+  struct pg_result *r = NULL;
+  const char *q[] = {a->spender};
+  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, q, &r)) return -1;
+  int exists = db_rows(r) == 1;
+  db_result_free(r);
+  if (!exists) {
+    rest_error(ctx, 404, "account_not_found", "the spender account does not exist", NULL);
+    return 1;
+  }
+  if (store_allowance_set(db, a->vault, a->owner, a->spender, a->shares)) return -1;
+  rest_json(ctx, 200, json_pack("{s:s,s:s,s:s,s:o}", "vault", a->vault, "owner", a->owner,
+                                "spender", a->spender, "shares", amount_json(a->shares, SHARE_DECIMALS)));
+  return 0;
+}
+
+void route_vault_allowance(struct rest_ctx *ctx) {
+  json_t *body = rest_body_object(ctx);
+  if (!body) return;
+  struct store_vault sv;
+  struct ledger_vault v;
+  struct allowance_arg a = {ctx->params[0], ctx->who.account, NULL, 0};
+  a.spender = json_string_value(json_object_get(body, "spender"));
+  if (load_vault(ctx, a.vault, &sv, &v) == 0) {
+    if (!a.spender || !*a.spender)
+      rest_error(ctx, 400, "invalid_param", "spender is required", json_pack("{s:s}", "param", "spender"));
+    else if (param_amount(ctx, body, "shares", SHARE_DECIMALS, 0, &a.shares) == 0)
+      idem_run(ctx, allowance_tx, &a, NULL);
+  }
+  json_decref(body);
+}
+
+/* Owner or reporter (or admin) may read an account's views. */
+static int may_read(struct rest_ctx *ctx, const char *account) {
+  if (strcmp(ctx->who.account, account) == 0 || (ctx->who.roles & (ROLE_REPORTER | ROLE_ADMIN)))
+    return 1;
+  rest_error(ctx, 403, "forbidden", "only the account itself or a reporter may read this", NULL);
+  return 0;
+}
+
+void route_vault_account(struct rest_ctx *ctx) {
+  const char *account = ctx->params[1];
+  if (!may_read(ctx, account)) return;
+  struct store_vault sv;
+  struct ledger_vault v;
+  if (load_vault(ctx, ctx->params[0], &sv, &v)) return;
+  struct db *db = app_db(ctx->app);
+  money_u128 shares = 0, queued = 0, value = 0, qvalue = 0;
+  int st = store_shares_get(db, sv.id, account, 0, &shares, &queued);
+  if (st) {
+    rest_store_error(ctx, st);
+    return;
+  }
+  if (ledger_convert_to_assets(&v, shares, &value)) value = 0;
+  if (ledger_convert_to_assets(&v, queued, &qvalue)) qvalue = 0;
+  struct pg_result *r = NULL;
+  const char *p[] = {sv.id, account};
+  st = db_exec(db,
+               "SELECT id, op, assets::TEXT, shares::TEXT, business_ms FROM ledger_journal"
+               " WHERE vault_id = $1 AND (owner_id = $2 OR receiver_id = $2 OR caller_id = $2)"
+               " ORDER BY id DESC LIMIT 100",
+               2, p, &r);
+  if (st) {
+    rest_store_error(ctx, st);
+    return;
+  }
+  json_t *history = json_array();
+  for (int k = 0; k < db_rows(r); k++) {
+    money_u128 as = 0, sh = 0;
+    if (money_parse(db_value(r, k, 2), strlen(db_value(r, k, 2)), 0, &as) ||
+        money_parse(db_value(r, k, 3), strlen(db_value(r, k, 3)), 0, &sh))
+      continue;
+    json_array_append_new(history,
+                          json_pack("{s:I,s:s,s:o,s:o,s:I}", "id",
+                                    (json_int_t)strtoll(db_value(r, k, 0), NULL, 10), "op",
+                                    db_value(r, k, 1), "assets", amount_json(as, sv.asset_decimals),
+                                    "shares", amount_json(sh, SHARE_DECIMALS), "time",
+                                    (json_int_t)strtoll(db_value(r, k, 4), NULL, 10)));
+  }
+  db_result_free(r);
+  rest_json(ctx, 200,
+            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "vault", sv.id, "account", account, "shares",
+                      amount_json(shares, SHARE_DECIMALS), "value",
+                      amount_json(value, sv.asset_decimals), "queued_shares",
+                      amount_json(queued, SHARE_DECIMALS), "queued_value",
+                      amount_json(qvalue, sv.asset_decimals), "history", history));
+}
+
+struct balances_arg {
+  json_t *obj;
+};
+
+static int balance_one(const char *asset, money_u128 amount, void *p) {
+  struct balances_arg *a = p;
+  const struct asset *as = asset_find(asset);
+  json_object_set_new(a->obj, asset, amount_json(amount, as ? as->decimals : 0));
+  return 0;
+}
+
+void route_account_balances(struct rest_ctx *ctx) {
+  const char *account = ctx->params[0];
+  if (!may_read(ctx, account)) return;
+  struct db *db = app_db(ctx->app);
+  struct balances_arg a = {json_object()};
+  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
+  if (st == STORE_OK) st = store_balance_each(db, account, balance_one, &a);
+  if (st) {
+    json_decref(a.obj);
+    rest_store_error(ctx, st);
+    return;
+  }
+  rest_json(ctx, 200, json_pack("{s:s,s:o}", "account", account, "balances", a.obj));
+}
+
+struct credit_arg {
+  const char *account, *asset;
+  money_u128 amount;
+  unsigned decimals;
+};
+
+static int credit_tx(struct db *db, struct rest_ctx *ctx, void *p) {
+  struct credit_arg *a = p;
+  struct pg_result *r = NULL;
+  const char *q[] = {a->account};
+  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, q, &r)) return -1;
+  int exists = db_rows(r) == 1;
+  db_result_free(r);
+  if (!exists) {
+    rest_error(ctx, 404, "account_not_found", "no such account", json_pack("{s:s}", "account", a->account));
+    return 1;
+  }
+  money_u128 bal;
+  if (store_balance_add(db, a->account, a->asset, (money_i128)a->amount, "credit", NULL,
+                        ctx->who.account, clock_now_ms(&ctx->app->clock)) ||
+      store_balance_get(db, a->account, a->asset, 0, &bal))
+    return -1;
+  rest_json(ctx, 200, json_pack("{s:s,s:s,s:o,s:o}", "account", a->account, "asset", a->asset,
+                                "credited", amount_json(a->amount, a->decimals), "balance",
+                                amount_json(bal, a->decimals)));
+  return 0;
+}
+
+void route_admin_credit(struct rest_ctx *ctx) {
+  json_t *body = rest_body_object(ctx);
+  if (!body) return;
+  struct credit_arg a = {ctx->params[0], NULL, 0, 0};
+  a.asset = json_string_value(json_object_get(body, "asset"));
+  const struct asset *as = a.asset ? asset_find(a.asset) : NULL;
+  if (!as) {
+    rest_error(ctx, 400, "invalid_param", "asset must be a known asset (USDC, LBTC, ETH, ...)",
+               json_pack("{s:s}", "param", "asset"));
+  } else {
+    a.decimals = as->decimals;
+    /* amounts fit NUMERIC(39,0) and leave headroom for sums: at most 10^36 base units */
+    if (param_amount(ctx, body, "amount", as->decimals, 1, &a.amount) == 0) {
+      money_u128 cap;
+      if (money_pow10(36, &cap) == MONEY_OK && a.amount > cap)
+        rest_error(ctx, 400, "invalid_amount", "amount too large", json_pack("{s:s}", "param", "amount"));
+      else if (idem_run(ctx, credit_tx, &a, NULL) == 0)
+        log_event(LOG_INFO, "balance_credited", "account=%s asset=%s by=%s", a.account, a.asset,
+                  ctx->who.account);
+    }
+  }
+  json_decref(body);
+}
