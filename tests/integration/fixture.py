@@ -45,6 +45,8 @@ def start(root):
              "manual_start_ms": MANUAL_START_MS}
     with open(os.path.join(root, "state.json"), "w") as f:
         json.dump(state, f)
+    with open(os.path.join(root, "db.url"), "w") as f:  # for the C tests that use the database
+        f.write(pg.url("optdesk"))
     print(f"optdesk up: http {http} ws {ws} pid {proc.pid}")
 
 

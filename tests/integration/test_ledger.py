@@ -185,3 +185,43 @@ def test_serial_withdrawal_queue_outside_stage_one(env):
         assert q.startswith("queued|1000000000000000000"), q
     finally:
         pg.psql("optdesk", "UPDATE vaults SET stage = 'collateral_only' WHERE id = 'lbtc-maxi'")
+
+
+def test_concurrent_operations_keep_the_invariants(env):
+    import concurrent.futures
+    accts = [funded(env, "ETH", "50") for _ in range(6)]
+    before = env.pg().psql("optdesk", "SELECT total_assets::TEXT FROM vaults WHERE id='eth-call'")
+
+    def work(a):
+        c = env.client(a)
+        done = 0
+        for k in range(8):
+            r = c.post("/v1/vaults/eth-call/deposit", {"assets": f"1.{k + 1}"})
+            assert r.status == 200, r
+            r = c.post("/v1/vaults/eth-call/redeem", {"shares": "0.5"})
+            assert r.status == 200, r
+            done += 2
+        return done
+
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        assert sum(pool.map(work, accts)) == 6 * 16
+    pg = env.pg()
+    # supply = the sum of every holder's shares (fee shares included)
+    assert pg.psql("optdesk", "SELECT (SELECT total_supply FROM vaults WHERE id='eth-call') ="
+                              " (SELECT sum(shares + queued_shares) FROM share_balances"
+                              " WHERE vault_id='eth-call')") == "t"
+    # every base unit that left the accounts is in the vault, and back: conservation
+    moved = pg.psql("optdesk", "SELECT COALESCE(sum(delta), 0)::TEXT FROM balance_journal"
+                               " WHERE vault_id = 'eth-call'")
+    after = pg.psql("optdesk", "SELECT total_assets::TEXT FROM vaults WHERE id='eth-call'")
+    assert D(after) - D(before) == -D(moved), (before, after, moved)
+    # each account: balance = credit - deposits + redemptions, to the base unit
+    for a in accts:
+        j = pg.psql("optdesk", "SELECT sum(delta)::TEXT FROM balance_journal"
+                               f" WHERE account_id = '{a['account']}' AND asset = 'ETH'")
+        assert D(j) / D(10) ** 18 == balance(env, a, "ETH"), a
+    # the journal has one row per operation, each with the state after it
+    names = ",".join("'" + a["account"] + "'" for a in accts)
+    n = pg.psql("optdesk", "SELECT count(*) FROM ledger_journal WHERE vault_id='eth-call'"
+                           f" AND caller_id IN ({names})")
+    assert n == str(6 * 16), n
