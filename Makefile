@@ -35,5 +35,16 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest -j$(JOBS) --output-on-failure --timeout 900
 
+# libFuzzer harnesses (clang): money, JSON-RPC dispatcher, REST, config. FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B build-fuzz -DOPTDESK_ONLY="" -DOPTDESK_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j$(JOBS) --target fuzz_money fuzz_jsonrpc fuzz_rest fuzz_config
+	@for h in money jsonrpc rest config; do \
+	  mkdir -p build-fuzz/corpus-$$h && \
+	  ./build-fuzz/tests/fuzz/fuzz_$$h -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 \
+	    build-fuzz/corpus-$$h tests/fuzz/corpus/$$h 2>&1 | grep -E "^#[0-9]+ *DONE|ERROR|SUMMARY" ; \
+	done
+
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) build-fuzz

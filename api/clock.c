@@ -14,6 +14,11 @@ int64_t clock_real_ms(void) {
 
 int clock_init(struct app_clock *c, const char *spec, int64_t start_ms, char *err, int errcap) {
   memset(c, 0, sizeof *c);
+  if (start_ms > CLOCK_MAX_MS) {
+    snprintf(err, (size_t)errcap, "OPTDESK_CLOCK_START: at most %lld (year 9999)",
+             (long long)CLOCK_MAX_MS);
+    return -1;
+  }
   c->start_real_ms = clock_real_ms();
   c->start_business_ms = start_ms >= 0 ? start_ms : c->start_real_ms;
   c->speed = 1;
@@ -42,8 +47,11 @@ int64_t clock_now_ms(struct app_clock *c) {
   switch (c->mode) {
   case CLOCK_MODE_MANUAL:
     return __atomic_load_n(&c->manual_ms, __ATOMIC_ACQUIRE);
-  case CLOCK_MODE_ACCELERATED:
-    return c->start_business_ms + (clock_real_ms() - c->start_real_ms) * c->speed;
+  case CLOCK_MODE_ACCELERATED: {
+    /* elapsed <= a few decades of ms (~1e12) times speed <= 1e6: no overflow */
+    int64_t t = c->start_business_ms + (clock_real_ms() - c->start_real_ms) * c->speed;
+    return t < CLOCK_MAX_MS ? t : CLOCK_MAX_MS;
+  }
   default:
     return clock_real_ms();
   }
@@ -51,6 +59,7 @@ int64_t clock_now_ms(struct app_clock *c) {
 
 int clock_set(struct app_clock *c, int64_t now_ms) {
   if (c->mode != CLOCK_MODE_MANUAL) return -1;
+  if (now_ms < 0 || now_ms > CLOCK_MAX_MS) return -3;
   int64_t cur = __atomic_load_n(&c->manual_ms, __ATOMIC_ACQUIRE);
   do {
     if (now_ms < cur) return -2;

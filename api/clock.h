@@ -17,6 +17,10 @@ struct app_clock {
   int64_t manual_ms;         /* accessed atomically */
 };
 
+/* Business time stays within [0, CLOCK_MAX_MS] (the end of year 9999, what expiry dates
+ * can name), so no arithmetic on it can overflow. */
+#define CLOCK_MAX_MS INT64_C(253402300799999)
+
 int64_t clock_real_ms(void);
 
 /* Parses "real", "manual" or "accelerated:N" (N integer 1..1000000); start_ms < 0 means now.
@@ -25,7 +29,8 @@ int clock_init(struct app_clock *c, const char *spec, int64_t start_ms, char *er
 
 int64_t clock_now_ms(struct app_clock *c);
 
-/* Manual clock only; refuses to go backwards. 0, -1 not manual, -2 backwards. */
+/* Manual clock only; refuses to go backwards or past CLOCK_MAX_MS.
+ * 0, -1 not manual, -2 backwards, -3 out of range. */
 int clock_set(struct app_clock *c, int64_t now_ms);
 
 const char *clock_mode_name(const struct app_clock *c);

@@ -2,12 +2,14 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "asset.h"
+#include "clock.h"
 #include "money.h"
 
 static void fail(char *err, size_t errcap, const char *fmt, ...)
@@ -363,8 +365,9 @@ static int apply_json(struct app_config *c, json_t *root, char *err, size_t errc
     return -1;
   json_t *start = json_object_get(root, "clock_start_ms");
   if (start && !json_is_null(start)) {
-    if (!json_is_integer(start) || json_integer_value(start) < 0) {
-      fail(err, errcap, "clock_start_ms must be a non-negative integer (ms since the epoch)");
+    if (!json_is_integer(start) || json_integer_value(start) < 0 ||
+        json_integer_value(start) > CLOCK_MAX_MS) {
+      fail(err, errcap, "clock_start_ms must be an integer of ms since the epoch, at most year 9999");
       return -1;
     }
     c->clock_start_ms = json_integer_value(start);
@@ -419,8 +422,9 @@ static int apply_env(struct app_config *c, const char *(*env)(const char *), cha
   if ((s = env("OPTDESK_CLOCK")) && *s) snprintf(c->clock, sizeof c->clock, "%s", s);
   if ((s = env("OPTDESK_CLOCK_START")) && *s) {
     char *end;
+    errno = 0;
     long long ms = strtoll(s, &end, 10);
-    if (*end || ms < 0) {
+    if (*end || end == s || errno || ms < 0 || ms > CLOCK_MAX_MS) {
       fail(err, errcap, "OPTDESK_CLOCK_START must be integer ms since the epoch");
       return -1;
     }

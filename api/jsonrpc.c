@@ -160,21 +160,27 @@ json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *t
   const struct rpc_method *m = NULL;
   for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
     if (strcmp(methods[i].name, json_string_value(method)) == 0) m = &methods[i];
+  int code = 0;
+  const char *msg = NULL;
+  json_t *data = NULL;
   if (!m) {
-    reply = jsonrpc_error(id, RPC_METHOD_NOT_FOUND, "method not found",
-                          json_pack("{s:s}", "method", json_string_value(method)));
-    goto done;
+    code = RPC_METHOD_NOT_FOUND;
+    msg = "method not found";
+    data = json_pack("{s:s}", "method", json_string_value(method));
+  } else if ((m->flags & RPC_FLAG_WS_ONLY) && !s->conn) {
+    code = RPC_WS_ONLY;
+    msg = "this method needs the WebSocket connection";
+  } else if ((m->flags & RPC_FLAG_NEED_LOGIN) && !s->logged_in) {
+    code = RPC_NOT_LOGGED_IN;
+    msg = "call public/login first";
+  } else if (m->roles && !(s->who.roles & m->roles)) {
+    code = RPC_FORBIDDEN;
+    msg = "this account's roles do not allow the method";
   }
-  if ((m->flags & RPC_FLAG_WS_ONLY) && !s->conn) {
-    reply = jsonrpc_error(id, RPC_WS_ONLY, "this method needs the WebSocket connection", NULL);
-    goto done;
-  }
-  if ((m->flags & RPC_FLAG_NEED_LOGIN) && !s->logged_in) {
-    reply = jsonrpc_error(id, RPC_NOT_LOGGED_IN, "call public/login first", NULL);
-    goto done;
-  }
-  if (m->roles && !(s->who.roles & m->roles)) {
-    reply = jsonrpc_error(id, RPC_FORBIDDEN, "this account's roles do not allow the method", NULL);
+  if (code) {
+    /* a notification (no id) is never answered, not even with an error */
+    if (id) reply = jsonrpc_error(id, code, msg, data);
+    else json_decref(data);
     goto done;
   }
   json_t *empty = NULL;

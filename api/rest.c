@@ -49,6 +49,7 @@ static struct route routes[] = {
     {"POST", "/v1/vaults/{id}/{op}", ROLE_DEPOSITOR, 0, route_vault_op, -1},
     {"GET", "/v1/accounts/{account}/balances", ROLE_ANY, 0, route_account_balances, -1},
     {"POST", "/v1/admin/accounts/{account}/credit", ROLE_ADMIN, 0, route_admin_credit, -1},
+    {"PATCH", "/v1/admin/vaults/{id}", ROLE_ADMIN | ROLE_OPERATOR, 0, route_admin_vault_patch, -1},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 static int unmatched_metric = -1;

@@ -31,6 +31,7 @@ void route_vault_allowance(struct rest_ctx *ctx);
 void route_vault_account(struct rest_ctx *ctx);
 void route_account_balances(struct rest_ctx *ctx);
 void route_admin_credit(struct rest_ctx *ctx);
+void route_admin_vault_patch(struct rest_ctx *ctx);
 
 struct oracle_problem;
 struct db;

@@ -102,6 +102,9 @@ void route_admin_clock_set(struct rest_ctx *ctx) {
       rest_error(ctx, 409, "clock_not_manual",
                  "the clock can be set only when the service runs with OPTDESK_CLOCK=manual",
                  json_pack("{s:s}", "clock", clock_mode_name(&ctx->app->clock)));
+    else if (rc == -3)
+      rest_error(ctx, 400, "invalid_param", "now_ms must be at most the end of year 9999",
+                 json_pack("{s:s}", "param", "now_ms"));
     else if (rc == -2)
       rest_error(ctx, 409, "clock_backwards", "the business clock never moves backwards",
                  json_pack("{s:I}", "now_ms", (json_int_t)clock_now_ms(&ctx->app->clock)));

@@ -454,3 +454,57 @@ void route_admin_credit(struct rest_ctx *ctx) {
   }
   json_decref(body);
 }
+
+struct patch_arg {
+  const char *vault;
+  int paused; /* -1: unchanged */
+};
+
+static int patch_tx(struct db *db, struct rest_ctx *ctx, void *p) {
+  struct patch_arg *a = p;
+  struct store_vault sv;
+  int st = store_vault_get(db, a->vault, 1, &sv);
+  if (st == STORE_ENOTFOUND) {
+    rest_error(ctx, 404, "vault_not_found", "no such vault", NULL);
+    return 1;
+  }
+  if (st) return -1;
+  if (a->paused >= 0) sv.paused = a->paused;
+  if (store_vault_save(db, &sv)) return -1;
+  struct ledger_vault v;
+  ledger_view(&sv, &v);
+  rest_json(ctx, 200, vault_json(&sv, &v));
+  return 0;
+}
+
+/* PATCH /v1/admin/vaults/{id}: pause or resume (the mandate and parameters come with the
+ * RFQ desk). A paused vault refuses every ledger operation; its max* are 0. */
+void route_admin_vault_patch(struct rest_ctx *ctx) {
+  json_t *body = rest_body_object(ctx);
+  if (!body) return;
+  struct patch_arg a = {ctx->params[0], -1};
+  json_t *paused = json_object_get(body, "paused");
+  const char *key;
+  json_t *val;
+  int bad = 0;
+  json_object_foreach(body, key, val) {
+    if (strcmp(key, "paused") != 0) {
+      rest_error(ctx, 400, "invalid_param", "unknown field (PATCH takes: paused)",
+                 json_pack("{s:s}", "param", key));
+      bad = 1;
+      break;
+    }
+  }
+  if (!bad && paused && !json_is_boolean(paused)) {
+    rest_error(ctx, 400, "invalid_param", "paused must be true or false",
+               json_pack("{s:s}", "param", "paused"));
+    bad = 1;
+  }
+  if (!bad) {
+    a.paused = paused ? json_is_true(paused) : -1;
+    if (idem_run(ctx, patch_tx, &a, NULL) == 0)
+      log_event(LOG_INFO, "vault_patched", "vault=%s paused=%d by=%s", a.vault, a.paused,
+                ctx->who.account);
+  }
+  json_decref(body);
+}

@@ -225,3 +225,31 @@ def test_concurrent_operations_keep_the_invariants(env):
     n = pg.psql("optdesk", "SELECT count(*) FROM ledger_journal WHERE vault_id='eth-call'"
                            f" AND caller_id IN ({names})")
     assert n == str(6 * 16), n
+
+
+def test_serial_paused_vault_refuses_and_max_is_zero(env):
+    a = funded(env, "ETH", "5")
+    c = env.client(a)
+    assert c.post("/v1/vaults/eth-call/deposit", {"assets": "1"}).status == 200
+    op = env.new_account(["operator"])
+    r = env.client(op).request("PATCH", "/v1/admin/vaults/eth-call", {"paused": True})
+    assert r.status == 200 and r.json()["paused"] is True, r
+    try:
+        for path, body in (("deposit", {"assets": "1"}), ("redeem", {"shares": "0.1"})):
+            r = c.post(f"/v1/vaults/eth-call/{path}", body)
+            assert r.status == 409 and r.json()["error"]["code"] == "vault_paused", r
+        for m in ("deposit", "mint"):
+            assert D(next(iter(v for k, v in c.get(f"/v1/vaults/eth-call/max/{m}").json().items()
+                                if k != "op"))) == 0
+        m = c.get(f"/v1/vaults/eth-call/max/redeem?account={a['account']}").json()
+        assert D(m["shares"]) == 0, m
+        # previews ignore limits
+        assert c.get("/v1/vaults/eth-call/preview/deposit?amount=1").status == 200
+        r = env.client(op).request("PATCH", "/v1/admin/vaults/eth-call", {"stage": "x"})
+        assert r.status == 400, r
+        r = env.client(a).request("PATCH", "/v1/admin/vaults/eth-call", {"paused": False})
+        assert r.status == 403, r
+    finally:
+        r = env.client(op).request("PATCH", "/v1/admin/vaults/eth-call", {"paused": False})
+        assert r.status == 200 and r.json()["paused"] is False, r
+    assert c.post("/v1/vaults/eth-call/deposit", {"assets": "1"}).status == 200

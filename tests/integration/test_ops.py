@@ -84,6 +84,8 @@ def test_rpc_over_http(env):
     r = c.post("/v1/rpc", {"jsonrpc": "2.0", "id": 8, "method": "subscribe",
                            "params": {"channels": ["auction.lbtc-maxi"]}})
     assert r.json()["error"]["code"] == 14017, r
+    r = c.post("/v1/rpc", {"jsonrpc": "2.0", "method": "no/such"})
+    assert r.status == 204 and r.body == b"", r  # a notification gets no reply
     r = c.post("/v1/rpc", {"jsonrpc": "2.0", "id": 9, "method": "no/such"})
     assert r.json()["error"]["code"] == -32601, r
     r = c.post("/v1/rpc", raw=b"{oops")

@@ -108,6 +108,8 @@ def test_malformed_messages_keep_connection(env):
         assert "result" in r
         # a notification (no id) gets no reply; the next call's reply is next
         await c.ws.send('{"jsonrpc":"2.0","method":"public/get_time"}')
+        await c.ws.send('{"jsonrpc":"2.0","method":"no/such/method"}')  # not even an error
+        await c.ws.send('{"jsonrpc":"2.0","method":"subscribe"}')  # WS-only, params missing
         r = await c.call("public/get_time")
         assert "result" in r and r["id"] == c.next_id - 1, r
         await c.close()

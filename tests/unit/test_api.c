@@ -84,6 +84,20 @@ TEST(config_errors_name_the_key) {
   expect_config_error("[]", "top level");
 }
 
+TEST(clock_bounds_refuse_overflow) {
+  struct app_clock c;
+  char err[128];
+  CHECK_INT_EQ(clock_init(&c, "accelerated:1000000", INT64_MAX, err, sizeof err), -1);
+  CHECK_INT_EQ(clock_init(&c, "manual", CLOCK_MAX_MS + 1, err, sizeof err), -1);
+  REQUIRE(clock_init(&c, "accelerated:1000000", CLOCK_MAX_MS, err, sizeof err) == 0);
+  CHECK(clock_now_ms(&c) <= CLOCK_MAX_MS);
+  REQUIRE(clock_init(&c, "manual", 0, err, sizeof err) == 0);
+  CHECK_INT_EQ(clock_set(&c, CLOCK_MAX_MS + 1), -3);
+  CHECK_INT_EQ(clock_set(&c, -1), -3);
+  CHECK_INT_EQ(clock_set(&c, CLOCK_MAX_MS), 0);
+  expect_config_error("{\"clock_start_ms\":9223372036854775807}", "clock_start_ms");
+}
+
 TEST(addr_parse) {
   char host[64];
   int port = 0;
