@@ -253,3 +253,30 @@ def test_serial_paused_vault_refuses_and_max_is_zero(env):
         r = env.client(op).request("PATCH", "/v1/admin/vaults/eth-call", {"paused": False})
         assert r.status == 200 and r.json()["paused"] is False, r
     assert c.post("/v1/vaults/eth-call/deposit", {"assets": "1"}).status == 200
+
+
+def test_serial_management_fee_dilutes_two_percent_a_year(env):
+    a = funded(env)
+    c = env.client(a)
+    assert c.post("/v1/vaults/eth-put/deposit", {"assets": "1000"}).status == 200
+    pg = env.pg()
+    q = ("SELECT total_supply::TEXT || '|' || total_assets::TEXT || '|' ||"
+         " COALESCE((SELECT shares::TEXT FROM share_balances WHERE vault_id='eth-put'"
+         " AND account_id='treasury'), '0') FROM vaults WHERE id='eth-put'")
+    s0, a0, t0 = (D(x) for x in pg.psql("optdesk", q).split("|"))
+    now = env.now()
+    year = 365 * 86_400_000
+    assert env.admin_client().post("/v1/admin/clock", {"now_ms": now + year}).status == 200
+    view = c.get("/v1/vaults/eth-put").json()
+    # gamma = 2 %: mint S*gamma/(1-gamma) to the treasury, rounded down
+    fee = (s0 * 2) // 98
+    assert D(view["totalSupply"]) * D(10) ** 18 == s0 + fee, (view, s0, fee)
+    # one more operation makes it real: the treasury holds exactly the fee shares
+    assert c.post("/v1/vaults/eth-put/deposit", {"assets": "1"}).status == 200
+    s1, a1, t1 = (D(x) for x in pg.psql("optdesk", q).split("|"))
+    assert t1 - t0 == fee, (t1, t0, fee)
+    assert a1 == a0 + 1_000_000  # assets untouched by the fee: only dilution
+    # a second operation at the same instant mints nothing more (dt = 0)
+    assert c.post("/v1/vaults/eth-put/deposit", {"assets": "1"}).status == 200
+    s2, a2, t2 = (D(x) for x in pg.psql("optdesk", q).split("|"))
+    assert t2 == t1
