@@ -1,4 +1,4 @@
-/* depot: the underwriter depot's parameters, book of short positions and book queries (SPEC 5, 5.1).
+/* depot: the underwriter depot's parameters, its book of positions and queries (SPEC 5, 5.1).
  *
  * A depot sells single European options of one type on one underlying and holds one asset:
  *   call depot: asset = the underlying (asset_decimals: ETH 18, BTC-like 8); 1 contract
@@ -16,7 +16,7 @@
  * released exactly at settlement), kept sorted by (maturity, id), so a maturity's positions
  * are contiguous. Limits: DEPOT_MAX_POSITIONS open positions in all and
  * DEPOT_MAX_MATURITIES distinct open maturities; a trade past either is DEPOT_ECAPACITY.
- * The struct is about 100 KB: the service keeps it on the heap.
+ * The struct is about 115 KB: the service keeps it on the heap.
  *
  * Spread release: a position booked at trade_ms with spread_locked = s and maturity m
  * releases released(t) = floor(s * (t - trade_ms) / (m - trade_ms)) for trade_ms <= t < m,
@@ -62,9 +62,9 @@ enum depot_status {
   /* Refusals: the quote filters of SPEC 5.1, in their order (depot_quote.h). */
   DEPOT_EOPTION_TYPE_MISMATCH = -20,
   DEPOT_EZERO_SIZE = -21,
-  DEPOT_EINVALID_STRIKE = -22,      /* K = 0 */
+  DEPOT_EINVALID_STRIKE = -22, /* K = 0 */
   DEPOT_EOPTION_EXPIRED = -23,
-  DEPOT_EINSUFFICIENT_FUNDS = -24,  /* collateral >= available (also: a withdrawal above it) */
+  DEPOT_EINSUFFICIENT_FUNDS = -24, /* collateral >= available (also: a withdrawal above it) */
   DEPOT_EOUT_OF_DTE_BOUNDS = -25,
   DEPOT_EOUT_OF_DELTA_BOUNDS = -26,
   DEPOT_EINVALID_STRIKE_GRID = -27, /* K not on the two-significant-figure grid */
@@ -89,10 +89,10 @@ struct depot_params {
   double c_max;                  /* >= c_min */
   int64_t min_dte_ms;            /* DTE bounds in ms, inclusive, 0 <= min <= max */
   int64_t max_dte_ms;
-  double min_delta;              /* |delta| bounds, inclusive, 0 <= min <= max <= 1 */
+  double min_delta; /* |delta| bounds, inclusive, 0 <= min <= max <= 1 */
   double max_delta;
-  money_u128 perf_fee_rate;      /* of each spread, at trade time; <= 1e18 */
-  money_u128 mgmt_fee_rate;      /* per year, by dilution; for the share ledger (ledger.h) */
+  money_u128 perf_fee_rate; /* of each spread, at trade time; <= 1e18 */
+  money_u128 mgmt_fee_rate; /* per year, by dilution; for the share ledger (ledger.h) */
 };
 
 /* SPEC 5.1 production defaults: alpha 3, decay 0.005/h, c_min 1.0, c_max 1.35, DTE 3-35 d,
@@ -108,11 +108,11 @@ DEPOT_WUR int depot_params_check(const struct depot_params *p);
 
 /* Collateral one trade locks (rounded up; see the top of this file). EINVALID for bad
  * params, EOVERFLOW. */
-DEPOT_WUR int depot_collateral(const struct depot_params *p, money_u128 strike,
-                               money_u128 size, money_u128 *out);
+DEPOT_WUR int depot_collateral(const struct depot_params *p, money_u128 strike, money_u128 size,
+                               money_u128 *out);
 
 struct depot_position {
-  uint64_t id;              /* unique within the book, from book.next_id */
+  uint64_t id; /* unique within the book, from book.next_id */
   int64_t maturity_ms;
   int64_t trade_ms;         /* < maturity_ms; the spread releases from here */
   money_u128 strike;        /* USDC base units */
@@ -126,8 +126,8 @@ struct depot_book {
   money_u128 total_assets; /* base units of the asset, the still-locked spread included */
   money_u128 locked;       /* sum of the open positions' collateral */
   int64_t created_ms;
-  int64_t last_trade_ms;   /* created_ms until the first trade */
-  uint64_t next_id;        /* id of the next position; starts at 1 */
+  int64_t last_trade_ms; /* created_ms until the first trade */
+  uint64_t next_id;      /* id of the next position; starts at 1 */
   size_t n_positions;
   struct depot_position positions[DEPOT_MAX_POSITIONS]; /* sorted by (maturity, id) */
 };
@@ -143,30 +143,28 @@ DEPOT_WUR int depot_book_init(struct depot_book *book, int64_t created_ms);
 DEPOT_WUR int depot_book_check(const struct depot_book *book);
 
 /* Still-locked spread at now (sum over positions, see the top of this file). */
-DEPOT_WUR int depot_locked_spread(const struct depot_book *book, int64_t now_ms,
-                                  money_u128 *out);
+DEPOT_WUR int depot_locked_spread(const struct depot_book *book, int64_t now_ms, money_u128 *out);
 /* Free assets at now: total - locked - still-locked spread. EBOOK if negative, which only
  * a now before the book's last change (a withdrawal of then-free spread) can give. */
 DEPOT_WUR int depot_available(const struct depot_book *book, int64_t now_ms, money_u128 *out);
 
 /* The distinct open maturities <= now (those to settle before anything else), ascending,
  * into out[0..cap), count in *n. DEPOT_MAX_MATURITIES always suffices. */
-DEPOT_WUR int depot_expired_maturities(const struct depot_book *book, int64_t now_ms,
-                                       int64_t *out, size_t cap, size_t *n);
+DEPOT_WUR int depot_expired_maturities(const struct depot_book *book, int64_t now_ms, int64_t *out,
+                                       size_t cap, size_t *n);
 
 /* Deposits add to total assets; withdrawals take at most depot_available(now)
  * (DEPOT_EINSUFFICIENT_FUNDS above it). The share side is the ledger's (ledger_ops.h). */
 DEPOT_WUR int depot_book_deposit(const struct depot_book *book, money_u128 amount,
                                  struct depot_book *out);
-DEPOT_WUR int depot_book_withdraw(const struct depot_book *book, int64_t now_ms,
-                                  money_u128 amount, struct depot_book *out);
+DEPOT_WUR int depot_book_withdraw(const struct depot_book *book, int64_t now_ms, money_u128 amount,
+                                  struct depot_book *out);
 
 /* Fair value of one contract in human units of the depot's asset (call depot: call/S in the
  * underlying; put depot: put in USD), and its delta (call N(d1), put N(d1) - 1), by
  * Black-Scholes on spot (SPEC 5.1). spot and strike in USDC base units, tau in years.
  * DEPOT_EMARKET for unusable inputs. */
 DEPOT_WUR int depot_fair_value(const struct depot_params *p, money_u128 spot, money_u128 strike,
-                               double tau, double sigma, double rate, double *fair,
-                               double *delta);
+                               double tau, double sigma, double rate, double *fair, double *delta);
 
 #endif

@@ -11,27 +11,48 @@
 
 const char *depot_strerror(int status) {
   switch (status) {
-  case DEPOT_OK: return "ok";
-  case DEPOT_EINVALID: return "invalid";
-  case DEPOT_EMARKET: return "market_unusable";
-  case DEPOT_EOVERFLOW: return "overflow";
-  case DEPOT_ECAPACITY: return "capacity";
-  case DEPOT_ENOTFOUND: return "not_found";
-  case DEPOT_EBOOK: return "book_inconsistent";
-  case DEPOT_EUNSETTLED: return "unsettled_maturity";
-  case DEPOT_ESTALE: return "stale_quote";
-  case DEPOT_ECLOCK: return "clock_before_last_trade";
-  case DEPOT_EOPTION_TYPE_MISMATCH: return "option_type_mismatch";
-  case DEPOT_EZERO_SIZE: return "zero_size";
-  case DEPOT_EINVALID_STRIKE: return "invalid_strike";
-  case DEPOT_EOPTION_EXPIRED: return "option_expired";
-  case DEPOT_EINSUFFICIENT_FUNDS: return "insufficient_funds";
-  case DEPOT_EOUT_OF_DTE_BOUNDS: return "out_of_dte_bounds";
-  case DEPOT_EOUT_OF_DELTA_BOUNDS: return "out_of_delta_bounds";
-  case DEPOT_EINVALID_STRIKE_GRID: return "invalid_strike_grid";
-  case DEPOT_EINVALID_MATURITY: return "invalid_maturity";
-  case DEPOT_EABOVE_MAX_PREMIUM: return "above_max_premium";
-  default: return "unknown";
+  case DEPOT_OK:
+    return "ok";
+  case DEPOT_EINVALID:
+    return "invalid";
+  case DEPOT_EMARKET:
+    return "market_unusable";
+  case DEPOT_EOVERFLOW:
+    return "overflow";
+  case DEPOT_ECAPACITY:
+    return "capacity";
+  case DEPOT_ENOTFOUND:
+    return "not_found";
+  case DEPOT_EBOOK:
+    return "book_inconsistent";
+  case DEPOT_EUNSETTLED:
+    return "unsettled_maturity";
+  case DEPOT_ESTALE:
+    return "stale_quote";
+  case DEPOT_ECLOCK:
+    return "clock_before_last_trade";
+  case DEPOT_EOPTION_TYPE_MISMATCH:
+    return "option_type_mismatch";
+  case DEPOT_EZERO_SIZE:
+    return "zero_size";
+  case DEPOT_EINVALID_STRIKE:
+    return "invalid_strike";
+  case DEPOT_EOPTION_EXPIRED:
+    return "option_expired";
+  case DEPOT_EINSUFFICIENT_FUNDS:
+    return "insufficient_funds";
+  case DEPOT_EOUT_OF_DTE_BOUNDS:
+    return "out_of_dte_bounds";
+  case DEPOT_EOUT_OF_DELTA_BOUNDS:
+    return "out_of_delta_bounds";
+  case DEPOT_EINVALID_STRIKE_GRID:
+    return "invalid_strike_grid";
+  case DEPOT_EINVALID_MATURITY:
+    return "invalid_maturity";
+  case DEPOT_EABOVE_MAX_PREMIUM:
+    return "above_max_premium";
+  default:
+    return "unknown";
   }
 }
 
@@ -119,8 +140,8 @@ int depot_collateral(const struct depot_params *p, money_u128 strike, money_u128
   return DEPOT_OK;
 }
 
-int depot_fair_value(const struct depot_params *p, money_u128 spot, money_u128 strike,
-                     double tau, double sigma, double rate, double *fair, double *delta) {
+int depot_fair_value(const struct depot_params *p, money_u128 spot, money_u128 strike, double tau,
+                     double sigma, double rate, double *fair, double *delta) {
   if (depot_params_check(p) != DEPOT_OK) return DEPOT_EINVALID;
   if (spot == 0 || strike == 0 || !(isfinite(sigma) && sigma > 0) || !isfinite(rate) ||
       !(isfinite(tau) && tau >= 0))
@@ -135,7 +156,9 @@ int depot_fair_value(const struct depot_params *p, money_u128 spot, money_u128 s
 
 /* ---- the book ------------------------------------------------------------------------ */
 
-static int time_ok(int64_t t) { return t >= 0 && t <= DEPOT_TIME_MAX; }
+static int time_ok(int64_t t) {
+  return t >= 0 && t <= DEPOT_TIME_MAX;
+}
 
 int depot_book_init(struct depot_book *book, int64_t created_ms) {
   if (!time_ok(created_ms)) return DEPOT_EINVALID;
@@ -168,10 +191,8 @@ int depot_book_check(const struct depot_book *b) {
   size_t maturities = 0;
   for (size_t i = 0; i < b->n_positions; i++) {
     const struct depot_position *q = &b->positions[i];
-    if (q->size == 0 || q->collateral == 0 || q->id >= b->next_id ||
-        q->trade_ms < b->created_ms || q->trade_ms > b->last_trade_ms ||
-        q->trade_ms >= q->maturity_ms ||
-        !time_ok(q->maturity_ms))
+    if (q->size == 0 || q->collateral == 0 || q->id >= b->next_id || q->trade_ms < b->created_ms ||
+        q->trade_ms > b->last_trade_ms || q->trade_ms >= q->maturity_ms || !time_ok(q->maturity_ms))
       return DEPOT_EBOOK;
     if (i > 0) {
       const struct depot_position *prev = &b->positions[i - 1];

@@ -11,8 +11,8 @@
 #include "to_money.h"
 
 static int market_ok(const struct depot_market *m) {
-  return m->spot > 0 && isfinite(m->sigma) && m->sigma > 0 && isfinite(m->rate) &&
-         m->now_ms >= 0 && m->now_ms <= DEPOT_TIME_MAX;
+  return m->spot > 0 && isfinite(m->sigma) && m->sigma > 0 && isfinite(m->rate) && m->now_ms >= 0 &&
+         m->now_ms <= DEPOT_TIME_MAX;
 }
 
 static int refuse(struct depot_refusal *out, struct depot_refusal *r, int code) {
@@ -46,8 +46,7 @@ static int price(const struct depot_params *p, const struct depot_book *b,
   rc = pricing_to_money_down(q->clevel > 1 ? q->clevel - 1 : 0, 18, &cw);
   if (rc != PRICING_OK) return DEPOT_EINVALID;
   if (money_add(LEDGER_WAD, cw, &q->clevel_wad) != MONEY_OK) return DEPOT_EOVERFLOW;
-  if (money_muldiv_down(q->premium, cw, LEDGER_WAD, &q->spread) != MONEY_OK)
-    return DEPOT_EOVERFLOW;
+  if (money_muldiv_down(q->premium, cw, LEDGER_WAD, &q->spread) != MONEY_OK) return DEPOT_EOVERFLOW;
 
   rc = p->type == PRICING_CALL ? pricing_mint_fee_call(req->size, p->asset_decimals, &q->mint_fee)
                                : pricing_mint_fee_put(req->size, req->strike, &q->mint_fee);

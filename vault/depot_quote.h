@@ -42,19 +42,19 @@
 #include "depot.h"
 
 struct depot_market {
-  money_u128 spot;  /* USDC base units */
-  double sigma;     /* implied vol at (strike, tau), per year */
-  double rate;      /* risk-free, continuous, per year */
+  money_u128 spot; /* USDC base units */
+  double sigma;    /* implied vol at (strike, tau), per year */
+  double rate;     /* risk-free, continuous, per year */
   int64_t now_ms;
 };
 
 struct depot_request {
   enum pricing_option_type type;
   int64_t expiry_ms;
-  money_u128 strike;         /* USDC base units */
-  money_u128 size;           /* contracts, 8 decimals */
-  bool has_max_premium;      /* false: no limit */
-  money_u128 max_premium;    /* base units of the asset; the total must be <= this */
+  money_u128 strike;      /* USDC base units */
+  money_u128 size;        /* contracts, 8 decimals */
+  bool has_max_premium;   /* false: no limit */
+  money_u128 max_premium; /* base units of the asset; the total must be <= this */
 };
 
 struct depot_quote {
@@ -64,12 +64,12 @@ struct depot_quote {
   money_u128 strike, size;
   /* Amounts, base units of the asset. */
   money_u128 premium, spread, mint_fee, total;
-  money_u128 collateral;  /* what booking it locks */
+  money_u128 collateral; /* what booking it locks */
   /* Model figures (reporting; the amounts above are the contract). */
-  double fair;            /* per contract, human units of the asset */
-  double delta, iv, tau;  /* iv = the sigma used */
-  double clevel;          /* C */
-  money_u128 clevel_wad;  /* C in 1e18 fixed point, rounded down: the spread's factor */
+  double fair;           /* per contract, human units of the asset */
+  double delta, iv, tau; /* iv = the sigma used */
+  double clevel;         /* C */
+  money_u128 clevel_wad; /* C in 1e18 fixed point, rounded down: the spread's factor */
   double u_before, u_after, hours;
   int64_t dte_ms;
   /* The state it was made on: depot_book_trade refuses it on any other (DEPOT_ESTALE). */
