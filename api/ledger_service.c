@@ -23,11 +23,28 @@ void ledger_view(const struct store_vault *sv, struct ledger_vault *out) {
   out->fee_accrued_ms = sv->fee_accrued_ms;
 }
 
-static void store_back(struct store_vault *sv, const struct ledger_vault *v) {
-  sv->total_assets = v->total_assets;
+void ledger_view_valued(const struct store_vault *sv, const struct ledger_valuation *val,
+                        struct ledger_vault *out) {
+  ledger_view(sv, out);
+  if (!val) return;
+  out->total_assets = val->nav;
+  out->locked_assets = val->nav > val->free ? val->nav - val->free : 0;
+}
+
+/* Back to the row: with a valuation, the raw total moves by what the operation moved. */
+static int store_back(struct store_vault *sv, const struct ledger_vault *v,
+                      const struct ledger_valuation *val) {
+  if (val) {
+    money_i128 raw = (money_i128)sv->total_assets + ((money_i128)v->total_assets - (money_i128)val->nav);
+    if (raw < 0) return LEDGER_EILLIQUID;
+    sv->total_assets = (money_u128)raw;
+  } else {
+    sv->total_assets = v->total_assets;
+    sv->locked_assets = v->locked_assets;
+  }
   sv->total_supply = v->total_supply;
-  sv->locked_assets = v->locked_assets;
   sv->fee_accrued_ms = v->fee_accrued_ms;
+  return 0;
 }
 
 static int account_exists(struct db *db, const char *id) {
@@ -42,11 +59,12 @@ static int account_exists(struct db *db, const char *id) {
 /* Writes the vault after, the fee shares, and the journal row. */
 static int finish(struct db *db, const struct ledger_request *req, const char *op,
                   struct store_vault *sv, const struct ledger_result *res, int64_t now,
-                  struct ledger_outcome *out) {
+                  const struct ledger_valuation *val, struct ledger_outcome *out) {
   struct ledger_vault after = res->vault;
   money_u128 pps = 0;
   if (ledger_price_per_share(&after, &pps)) return LEDGER_EOVERFLOW;
-  store_back(sv, &after);
+  int st = store_back(sv, &after, val);
+  if (st) return st;
   if (store_vault_save(db, sv)) return LSVC_ESTORE;
   if (res->fee_shares && store_shares_add(db, req->vault, TREASURY, (money_i128)res->fee_shares, 0))
     return LSVC_ESTORE;
@@ -63,7 +81,8 @@ static int finish(struct db *db, const struct ledger_request *req, const char *o
 }
 
 static int deposit_or_mint(struct db *db, const struct ledger_request *req, struct store_vault *sv,
-                           const struct ledger_vault *v, int64_t now, struct ledger_outcome *out) {
+                           const struct ledger_vault *v, int64_t now,
+                           const struct ledger_valuation *val, struct ledger_outcome *out) {
   struct ledger_result res;
   int st = req->op == LEDGER_OP_DEPOSIT ? ledger_deposit(v, now, req->amount, req->guard, &res)
                                         : ledger_mint(v, now, req->amount, req->guard, &res);
@@ -76,7 +95,7 @@ static int deposit_or_mint(struct db *db, const struct ledger_request *req, stru
                         now) ||
       store_shares_add(db, req->vault, req->receiver, (money_i128)res.shares, 0))
     return LSVC_ESTORE;
-  return finish(db, req, op, sv, &res, now, out);
+  return finish(db, req, op, sv, &res, now, val, out);
 }
 
 /* The owner's shares and the caller's allowance, locked. */
@@ -92,7 +111,7 @@ static int load_owner(struct db *db, const struct ledger_request *req, struct le
 
 static int withdraw_or_redeem(struct db *db, const struct ledger_request *req,
                               struct store_vault *sv, const struct ledger_vault *v, int64_t now,
-                              struct ledger_outcome *out) {
+                              const struct ledger_valuation *val, struct ledger_outcome *out) {
   struct ledger_owner owner;
   int st = load_owner(db, req, &owner);
   if (st) return st;
@@ -108,7 +127,7 @@ static int withdraw_or_redeem(struct db *db, const struct ledger_request *req,
       store_balance_add(db, req->receiver, sv->asset, (money_i128)res.assets, op, req->vault, NULL,
                         now))
     return LSVC_ESTORE;
-  return finish(db, req, op, sv, &res, now, out);
+  return finish(db, req, op, sv, &res, now, val, out);
 }
 
 /* A covered put spread vault outside stage 1: lock the shares, queue the request. */
@@ -147,7 +166,7 @@ static int enqueue(struct db *db, const struct ledger_request *req, struct store
   res.shares = shares;
   res.fee_shares = fee;
   st = finish(db, req, req->op == LEDGER_OP_WITHDRAW ? "withdraw_queued" : "redeem_queued", sv,
-              &res, now, out);
+              &res, now, NULL, out);
   out->queued = 1;
   out->queue_id = id;
   return st;
@@ -169,16 +188,22 @@ int ledger_execute(struct db *db, const struct ledger_request *req, int64_t now,
     if (r < 0) return LSVC_ESTORE;
     if (!r) return LSVC_ENOACCOUNT;
   }
+  struct ledger_valuation valuation, *val = NULL;
+  if (req->value) {
+    st = req->value(db, &sv, now, req->value_arg, &valuation);
+    if (st) return st;
+    val = &valuation;
+  }
   struct ledger_vault v;
-  ledger_view(&sv, &v);
+  ledger_view_valued(&sv, val, &v);
   switch (req->op) {
   case LEDGER_OP_DEPOSIT:
   case LEDGER_OP_MINT:
-    return deposit_or_mint(db, req, &sv, &v, now, out);
+    return deposit_or_mint(db, req, &sv, &v, now, val, out);
   default:
     if (strcmp(sv.kind, "covered_put_spread") == 0 && strcmp(sv.stage, "collateral_only") != 0)
       return enqueue(db, req, &sv, &v, now, out);
-    return withdraw_or_redeem(db, req, &sv, &v, now, out);
+    return withdraw_or_redeem(db, req, &sv, &v, now, val, out);
   }
 }
 
@@ -200,14 +225,14 @@ int ledger_pay_queue(struct db *db, const char *vault, int64_t now, int *paid) {
     if (st == LEDGER_EILLIQUID) return 0; /* the rest waits for liquidity */
     if (st) return st;
     struct ledger_request req = {vault, q.caller, q.owner, q.receiver, LEDGER_OP_REDEEM,
-                                 q.shares, 0};
+                                 q.shares, 0, NULL, NULL};
     struct ledger_outcome out;
     if (store_shares_add(db, vault, q.owner, 0, -(money_i128)q.shares) ||
         store_balance_add(db, q.receiver, sv.asset, (money_i128)res.assets, "queue_paid", vault,
                           NULL, now) ||
         store_queue_paid(db, q.id, res.assets, now))
       return LSVC_ESTORE;
-    if ((st = finish(db, &req, "queue_paid", &sv, &res, now, &out))) return st;
+    if ((st = finish(db, &req, "queue_paid", &sv, &res, now, NULL, &out))) return st;
     (*paid)++;
   }
 }
@@ -292,6 +317,9 @@ void ledger_status_http(int status, int *http, const char **code, const char **m
       {LEDGER_EMIN_ASSETS_OUT, 409, "slippage_exceeded", "fewer assets than min_assets_out"},
       {LEDGER_EOVERFLOW, 422, "amount_too_large", "the amount is beyond what the vault can hold"},
       {LEDGER_ECLOCK, 409, "clock_before_last_accrual", "business time is before the last fee accrual"},
+      {LSVC_EORACLE, 409, "oracle_stale", "valuing the vault needs a fresh oracle"},
+      {LSVC_EPENDING, 409, "settlement_pending",
+       "an expired maturity awaits its settlement price"},
   };
   for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
     if (table[k].status == status) {

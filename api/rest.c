@@ -48,6 +48,10 @@ static struct route routes[] = {
     {"POST", "/v1/vaults/{id}/allowances", ROLE_DEPOSITOR, 0, route_vault_allowance, -1},
     {"POST", "/v1/vaults/{id}/{op}", ROLE_DEPOSITOR, 0, route_vault_op, -1},
     {"GET", "/v1/accounts/{account}/balances", ROLE_ANY, 0, route_account_balances, -1},
+    {"GET", "/v1/accounts/{account}/positions", ROLE_ANY, 0, route_account_positions, -1},
+    {"GET", "/v1/accounts/{account}/trades", ROLE_ANY, 0, route_account_trades, -1},
+    {"GET", "/v1/depots/{id}/quote", ROLE_BUYER, 0, route_depot_quote, -1},
+    {"POST", "/v1/depots/{id}/trade", ROLE_BUYER, 0, route_depot_trade, -1},
     {"POST", "/v1/admin/accounts/{account}/credit", ROLE_ADMIN, 0, route_admin_credit, -1},
     {"PATCH", "/v1/admin/vaults/{id}", ROLE_ADMIN | ROLE_OPERATOR, 0, route_admin_vault_patch, -1},
 };

@@ -4,6 +4,7 @@
 
 #include "calendar.h"
 #include "db.h"
+#include "depot_service.h"
 #include "instrument.h"
 #include "log.h"
 #include "oracles.h"
@@ -132,6 +133,8 @@ int oracle_publish_settlement(struct app *app, struct db *db, const char *underl
   *standing = stored;
   *conflict = stored != price;
   oracles_settlement_add(app->oracles, underlying, expiry_ms, stored);
+  /* the depots settle that maturity at once (they also do before any trade or ledger op) */
+  depot_settle_published(app, db, underlying, expiry_ms);
   return STORE_OK;
 }
 

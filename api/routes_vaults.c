@@ -4,6 +4,7 @@
 
 #include "asset.h"
 #include "db.h"
+#include "depot_service.h"
 #include "idempotency.h"
 #include "ledger_fee.h"
 #include "ledger_ops.h"
@@ -37,9 +38,33 @@ static int load_vault(struct rest_ctx *ctx, const char *id, struct store_vault *
     return -1;
   }
   struct ledger_vault raw;
-  ledger_view(sv, &raw);
-  money_u128 fee;
   int64_t now = clock_now_ms(&ctx->app->clock);
+  struct ledger_valuation val, *valp = NULL;
+  if (strcmp(sv->kind, "depot") == 0) { /* shares are worth the depot's NAV (SPEC 5.1) */
+    struct depot_ctx c;
+    struct oracle_problem problem = {"spot", -1, 0};
+    int pending = 0;
+    st = depot_ctx_load(ctx->app, db, id, 0, &c);
+    if (st == 0) st = depot_settle_due(ctx->app, db, &c, now, 0, &pending);
+    if (st == 0 && pending) st = DSVC_EPENDING;
+    if (st == 0) st = depot_value(ctx->app, &c, now, &val.nav, &val.free, &problem);
+    if (st == 0) *sv = c.sv;
+    depot_ctx_cleanup(&c);
+    if (st == DSVC_EORACLE) {
+      rest_oracle_error(ctx, ORACLE_ESTALE, c.underlying, &problem);
+      return -1;
+    }
+    if (st) {
+      int http;
+      const char *code, *msg;
+      ledger_status_http(st == DSVC_EPENDING ? LSVC_EPENDING : LSVC_ESTORE, &http, &code, &msg);
+      rest_error(ctx, http, code, msg, NULL);
+      return -1;
+    }
+    valp = &val;
+  }
+  ledger_view_valued(sv, valp, &raw);
+  money_u128 fee;
   if (ledger_accrue(&raw, now > raw.fee_accrued_ms ? now : raw.fee_accrued_ms, v, &fee)) *v = raw;
   return 0;
 }
@@ -252,6 +277,10 @@ void route_vault_op(struct rest_ctx *ctx) {
   if (load_vault(ctx, ctx->params[0], &sv, &v)) goto done;
   a.req.vault = ctx->params[0];
   a.req.caller = ctx->who.account;
+  if (strcmp(sv.kind, "depot") == 0) {
+    a.req.value = depot_ledger_value;
+    a.req.value_arg = ctx->app;
+  }
   a.req.op = op;
   const char *receiver = json_string_value(json_object_get(body, "receiver"));
   const char *owner = json_string_value(json_object_get(body, "owner"));

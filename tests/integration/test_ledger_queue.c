@@ -109,18 +109,18 @@ TEST(queue_paid_fifo_at_stage_one_price) {
           STORE_OK);
   REQUIRE(store_balance_add(db, bob, "LBTC", (money_i128)(10 * ONE_LBTC), "credit", NULL, NULL, T0) ==
           STORE_OK);
-  struct op dep = {{vault, alice, alice, alice, LEDGER_OP_DEPOSIT, 4 * ONE_LBTC, 0}, {0}, T0, 0};
+  struct op dep = {{vault, alice, alice, alice, LEDGER_OP_DEPOSIT, 4 * ONE_LBTC, 0, NULL, NULL}, {0}, T0, 0};
   REQUIRE(run_op(db, &dep) == 0);
-  struct op dep2 = {{vault, bob, bob, bob, LEDGER_OP_DEPOSIT, 2 * ONE_LBTC, 0}, {0}, T0, 0};
+  struct op dep2 = {{vault, bob, bob, bob, LEDGER_OP_DEPOSIT, 2 * ONE_LBTC, 0, NULL, NULL}, {0}, T0, 0};
   REQUIRE(run_op(db, &dep2) == 0);
 
   /* stage 2: withdrawals queue, shares locked at once */
   const char *p[] = {vault};
   REQUIRE(db_exec(db, "UPDATE vaults SET stage = 'option_auction' WHERE id = $1", 1, p, NULL) == 0);
-  struct op w1 = {{vault, alice, alice, alice, LEDGER_OP_REDEEM, 1 * ONE_SHARE, 0}, {0}, T0 + 1000, 0};
+  struct op w1 = {{vault, alice, alice, alice, LEDGER_OP_REDEEM, 1 * ONE_SHARE, 0, NULL, NULL}, {0}, T0 + 1000, 0};
   REQUIRE(run_op(db, &w1) == 0);
   CHECK(w1.out.queued == 1);
-  struct op w2 = {{vault, bob, bob, bob, LEDGER_OP_WITHDRAW, ONE_LBTC / 2, MONEY_U128_MAX}, {0},
+  struct op w2 = {{vault, bob, bob, bob, LEDGER_OP_WITHDRAW, ONE_LBTC / 2, MONEY_U128_MAX, NULL, NULL}, {0},
                   T0 + 2000, 0};
   REQUIRE(run_op(db, &w2) == 0);
   CHECK(w2.out.queued == 1);
