@@ -1,5 +1,6 @@
 /* routes_vaults: the share ledger over REST (SPEC 6, 9): vault views, conversions,
  * previews, limits, deposit/mint/withdraw/redeem, allowances, holder views. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "asset.h"
@@ -24,8 +25,45 @@ static json_t *amount_json(money_u128 v, unsigned decimals) {
 
 /* The vault read without locking, with its management fee accrued to now (what an
  * operation at `now` would see first). Answers the error itself; -1 on failure. */
+static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
+                           struct ledger_vault *v, json_t **book);
+
+/* A depot's value now, settling due maturities in memory only (a view); *sv follows the
+ * settlement, *book (when asked) gets the book summary. A depot status on failure. */
+static int depot_valuation(struct app *app, struct db *db, struct store_vault *sv, int64_t now,
+                           struct ledger_valuation *val, json_t **book,
+                           struct oracle_problem *problem, char underlying[16]) {
+  struct depot_ctx c;
+  int pending = 0;
+  int st = depot_ctx_load(app, db, sv->id, 0, &c);
+  snprintf(underlying, 16, "%s", c.underlying);
+  if (st == 0) st = depot_settle_due(app, db, &c, now, 0, &pending);
+  if (st == 0 && pending) st = DSVC_EPENDING;
+  if (st == 0) st = depot_value(app, &c, now, &val->nav, &val->free, problem);
+  if (st == 0) *sv = c.sv;
+  money_u128 spread = 0;
+  if (st == 0 && book && depot_locked_spread(c.book, now, &spread) == 0) {
+    char a[MONEY_FMT_MAX], b[MONEY_FMT_MAX], n[MONEY_FMT_MAX], f[MONEY_FMT_MAX];
+    unsigned d = sv->asset_decimals;
+    if (money_format(c.book->locked, d, a, sizeof a) < 0 || money_format(spread, d, b, sizeof b) < 0 ||
+        money_format(val->nav, d, n, sizeof n) < 0 || money_format(val->free, d, f, sizeof f) < 0)
+      a[0] = b[0] = n[0] = f[0] = 0;
+    *book = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:I}", "lockedCollateral", a, "lockedSpread", b,
+                      "nav", n, "available", f, "openPositions", (json_int_t)c.book->n_positions,
+                      "underlying", c.underlying, "lastTradeMs", (json_int_t)c.book->last_trade_ms);
+  }
+  depot_ctx_cleanup(&c);
+  return st;
+}
+
 static int load_vault(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
                       struct ledger_vault *v) {
+  return load_vault_book(ctx, id, sv, v, NULL);
+}
+
+/* As load_vault; for a depot, *book (when asked) gets its book summary. */
+static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
+                           struct ledger_vault *v, json_t **book) {
   struct db *db = app_db(ctx->app);
   int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
   if (st == STORE_OK) st = store_vault_get(db, id, 0, sv);
@@ -41,17 +79,11 @@ static int load_vault(struct rest_ctx *ctx, const char *id, struct store_vault *
   int64_t now = clock_now_ms(&ctx->app->clock);
   struct ledger_valuation val, *valp = NULL;
   if (strcmp(sv->kind, "depot") == 0) { /* shares are worth the depot's NAV (SPEC 5.1) */
-    struct depot_ctx c;
     struct oracle_problem problem = {"spot", -1, 0};
-    int pending = 0;
-    st = depot_ctx_load(ctx->app, db, id, 0, &c);
-    if (st == 0) st = depot_settle_due(ctx->app, db, &c, now, 0, &pending);
-    if (st == 0 && pending) st = DSVC_EPENDING;
-    if (st == 0) st = depot_value(ctx->app, &c, now, &val.nav, &val.free, &problem);
-    if (st == 0) *sv = c.sv;
-    depot_ctx_cleanup(&c);
+    char underlying[16] = "";
+    st = depot_valuation(ctx->app, db, sv, now, &val, book, &problem, underlying);
     if (st == DSVC_EORACLE) {
-      rest_oracle_error(ctx, ORACLE_ESTALE, c.underlying, &problem);
+      rest_oracle_error(ctx, ORACLE_ESTALE, underlying, &problem);
       return -1;
     }
     if (st) {
@@ -88,36 +120,74 @@ static json_t *vault_json(const struct store_vault *sv, const struct ledger_vaul
 struct list_arg {
   json_t *list;
   int64_t now;
+  struct app *app;
+  struct db *db;
+  struct store_vault rows[64];
+  int n;
 };
 
-static int list_one(const struct store_vault *sv, void *p) {
+static int collect_one(const struct store_vault *sv, void *p) {
   struct list_arg *a = p;
+  if (a->n < 64) a->rows[a->n++] = *sv;
+  return 0;
+}
+
+/* One vault for the list: depots at NAV; a depot that cannot be valued says why. */
+static void list_one(struct list_arg *a, struct store_vault *sv) {
   struct ledger_vault raw, v;
+  struct ledger_valuation val, *valp = NULL;
+  const char *why = NULL;
+  if (strcmp(sv->kind, "depot") == 0) {
+    struct oracle_problem problem;
+    char underlying[16];
+    int st = depot_valuation(a->app, a->db, sv, a->now, &val, NULL, &problem, underlying);
+    if (st == 0) valp = &val;
+    else why = st == DSVC_EORACLE ? "oracle_stale" : st == DSVC_EPENDING ? "settlement_pending" : "unavailable";
+  }
+  ledger_view_valued(sv, valp, &raw);
   money_u128 fee;
-  ledger_view(sv, &raw);
   if (ledger_accrue(&raw, a->now > raw.fee_accrued_ms ? a->now : raw.fee_accrued_ms, &v, &fee))
     v = raw;
-  json_array_append_new(a->list, vault_json(sv, &v));
-  return 0;
+  json_t *j = vault_json(sv, &v);
+  if (why) {
+    json_object_set_new(j, "pricePerShare", json_null());
+    json_object_set_new(j, "valuation", json_string(why));
+  }
+  json_array_append_new(a->list, j);
 }
 
 void route_vaults_list(struct rest_ctx *ctx) {
   struct db *db = app_db(ctx->app);
-  struct list_arg a = {json_array(), clock_now_ms(&ctx->app->clock)};
-  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
-  if (st == STORE_OK) st = store_vault_each(db, list_one, &a);
-  if (st) {
-    json_decref(a.list);
-    rest_store_error(ctx, st);
+  struct list_arg *a = calloc(1, sizeof *a);
+  if (!a) {
+    rest_error(ctx, 500, "internal_error", "out of memory", NULL);
     return;
   }
-  rest_json(ctx, 200, json_pack("{s:o}", "vaults", a.list));
+  a->list = json_array();
+  a->now = clock_now_ms(&ctx->app->clock);
+  a->app = ctx->app;
+  a->db = db;
+  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
+  if (st == STORE_OK) st = store_vault_each(db, collect_one, a);
+  for (int k = 0; st == STORE_OK && k < a->n; k++) list_one(a, &a->rows[k]);
+  if (st) {
+    json_decref(a->list);
+    rest_store_error(ctx, st);
+  } else {
+    rest_json(ctx, 200, json_pack("{s:o}", "vaults", a->list));
+  }
+  free(a);
 }
 
 void route_vault_get(struct rest_ctx *ctx) {
   struct store_vault sv;
   struct ledger_vault v;
-  if (load_vault(ctx, ctx->params[0], &sv, &v) == 0) rest_json(ctx, 200, vault_json(&sv, &v));
+  json_t *book = NULL;
+  if (load_vault_book(ctx, ctx->params[0], &sv, &v, &book) == 0) {
+    json_t *j = vault_json(&sv, &v);
+    if (book) json_object_set_new(j, "book", book);
+    rest_json(ctx, 200, j);
+  }
 }
 
 void route_vault_convert(struct rest_ctx *ctx) {

@@ -133,3 +133,91 @@ def test_reference_quotes_and_max_premium():
         assert r.status == 409 and r.json()["error"]["code"] == "oracle_stale", r
     finally:
         s.close()
+
+
+def units(s, decimals):
+    return int(D(s) * (D(10) ** decimals))
+
+
+def test_life_cycle_three_buyers_settle_and_reconcile():
+    s = Server()
+    try:
+        dep = s.account("dep", ["depositor"])
+        oracle = s.account("oracle", ["oracle"])
+        buyers = [s.account(f"b{k}", ["buyer"]) for k in range(3)]
+        s.credit("dep", "USDC", "20000")
+        assert dep.post("/v1/vaults/eth-put-fx/deposit", {"assets": "20000"}).status == 200
+        for k in range(3):
+            s.credit(f"b{k}", "USDC", "2000")
+        s.clock(FRI_0800)
+        e1, e2 = "20230303", "20230310"
+        feed(oracle, "1000", [e1, e2])
+        legs = [(e1, "1000", "2"), (e1, "900", "3"), (e2, "1100", "1")]
+        trades = []
+        for k, (e, strike, size) in enumerate(legs):
+            q = buyers[k].get(f"/v1/depots/eth-put-fx/quote?expiry={e}&strike={strike}&type=P&size={size}")
+            assert q.status == 200, q
+            r = buyers[k].post("/v1/depots/eth-put-fx/trade", {"expiry": e, "strike": strike, "type": "P",
+                                                               "size": size, "max_premium": q.json()["total"]})
+            assert r.status == 201, r
+            t = r.json()
+            assert t["total"] == q.json()["total"]  # the same instant, the same book: the quote
+            trades.append(t)
+        mat = {e1: FRI_0800 + 7 * DAY, e2: FRI_0800 + 14 * DAY}
+        # the spread's rest (after the 5 % performance fee) is released linearly to maturity
+        rest = []
+        for t in trades:
+            spread = units(t["spread"], 6)
+            fee = spread * 5 // 100
+            assert units(t["performanceFee"], 6) == fee and units(t["spreadLocked"], 6) == spread - fee
+            rest.append(spread - fee)
+
+        def locked_at(now):
+            total = 0
+            for t, r in zip(trades, rest):
+                m = mat[t["expiry"]]
+                if now >= m:
+                    continue
+                released = r * (now - FRI_0800) // (m - FRI_0800)
+                total += r - released
+            return total
+
+        view = dep.get("/v1/vaults/eth-put-fx").json()
+        assert units(view["book"]["lockedSpread"], 6) == sum(rest) == locked_at(FRI_0800), view
+        for hours in (1, 26, 75, 150):
+            now = FRI_0800 + hours * 3_600_000
+            s.clock(now)
+            feed(oracle, "1000", [e1, e2])
+            view = dep.get("/v1/vaults/eth-put-fx").json()
+            assert units(view["book"]["lockedSpread"], 6) == locked_at(now), (hours, view["book"])
+        # first maturity: 950 settles the 1000 put in the money, the 900 put out of it
+        s.clock(mat[e1] + 1000)
+        r = oracle.post("/v1/oracles/settlement", {"underlying": "ETH", "expiry": e1, "price": "950"})
+        assert r.status == 200, r
+        bal = [D(b.get(f"/v1/accounts/b{k}/balances").json()["balances"]["USDC"]) for k, b in enumerate(buyers)]
+        assert bal[0] == D("2000") - D(trades[0]["total"]) + D("100"), bal  # (1000-950) x 2
+        assert bal[1] == D("2000") - D(trades[1]["total"]), bal
+        pos = buyers[0].get("/v1/accounts/b0/positions").json()["positions"]
+        assert pos[0]["status"] == "settled" and pos[0]["payoff"] == "100", pos
+        # second maturity, above the strike: worthless
+        s.clock(mat[e2] + 1000)
+        feed(oracle, "1200", [])
+        r = oracle.post("/v1/oracles/settlement", {"underlying": "ETH", "expiry": e2, "price": "1200"})
+        assert r.status == 200, r
+        b2 = D(buyers[2].get("/v1/accounts/b2/balances").json()["balances"]["USDC"])
+        assert b2 == D("2000") - D(trades[2]["total"])
+        # reconciliation to the base unit: deposit + premiums + spreads' rest - payoffs
+        view = dep.get("/v1/vaults/eth-put-fx").json()
+        assets = 20000 * 10**6 + sum(units(t["premium"], 6) for t in trades) + sum(rest) - 100 * 10**6
+        assert units(view["totalAssets"], 6) == assets, (view, assets)
+        assert view["book"]["openPositions"] == 0 and view["book"]["lockedSpread"] == "0"
+        assert view["book"]["lockedCollateral"] == "0"
+        supply = units(view["totalSupply"], 18)
+        pps = 10**18 * (assets + 1) // (supply + 10**12)  # convertToAssets(1 share), rounded down
+        assert units(view["pricePerShare"], 6) == pps, (view, pps)
+        # the treasury received the performance and minting fees
+        fees = sum(units(t["performanceFee"], 6) + units(t["mintingFee"], 6) for t in trades)
+        assert s.pg.psql("optdesk", "SELECT amount::TEXT FROM asset_balances WHERE account_id='treasury'"
+                                    " AND asset='USDC'") == str(fees)
+    finally:
+        s.close()
