@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "accounts.h"
+#include "accounts_store.h"
 #include "db.h"
 #include "idempotency.h"
 #include "log.h"
@@ -88,6 +89,36 @@ done:
   json_decref(body);
 }
 
+struct clock_arg {
+  int64_t ms;
+};
+
+static int clock_tx(struct db *db, struct rest_ctx *ctx, void *p) {
+  struct clock_arg *a = p;
+  int rc = clock_set(&ctx->app->clock, a->ms);
+  if (rc == -1) {
+    rest_error(ctx, 409, "clock_not_manual",
+               "the clock can be set only when the service runs with OPTDESK_CLOCK=manual",
+               json_pack("{s:s}", "clock", clock_mode_name(&ctx->app->clock)));
+    return 1;
+  }
+  if (rc == -3) {
+    rest_error(ctx, 400, "invalid_param", "now_ms must be at most the end of year 9999",
+               json_pack("{s:s}", "param", "now_ms"));
+    return 1;
+  }
+  if (rc == -2) {
+    rest_error(ctx, 409, "clock_backwards", "the business clock never moves backwards",
+               json_pack("{s:I}", "now_ms", (json_int_t)clock_now_ms(&ctx->app->clock)));
+    return 1;
+  }
+  /* the in-memory clock moved first; a failed commit leaves it ahead of the record, which
+   * only ever errs towards later: the record catches up at the next setting */
+  if (store_clock_set(db, a->ms)) return -1;
+  rest_json(ctx, 200, json_pack("{s:I}", "now_ms", (json_int_t)a->ms));
+  return 0;
+}
+
 void route_admin_clock_set(struct rest_ctx *ctx) {
   json_t *body = rest_body_object(ctx);
   if (!body) return;
@@ -96,22 +127,9 @@ void route_admin_clock_set(struct rest_ctx *ctx) {
     rest_error(ctx, 400, "invalid_param", "now_ms must be a non-negative integer (ms)",
                json_pack("{s:s}", "param", "now_ms"));
   } else {
-    int64_t ms = json_integer_value(now);
-    int rc = clock_set(&ctx->app->clock, ms);
-    if (rc == -1)
-      rest_error(ctx, 409, "clock_not_manual",
-                 "the clock can be set only when the service runs with OPTDESK_CLOCK=manual",
-                 json_pack("{s:s}", "clock", clock_mode_name(&ctx->app->clock)));
-    else if (rc == -3)
-      rest_error(ctx, 400, "invalid_param", "now_ms must be at most the end of year 9999",
-                 json_pack("{s:s}", "param", "now_ms"));
-    else if (rc == -2)
-      rest_error(ctx, 409, "clock_backwards", "the business clock never moves backwards",
-                 json_pack("{s:I}", "now_ms", (json_int_t)clock_now_ms(&ctx->app->clock)));
-    else {
-      log_event(LOG_INFO, "clock_set", "now_ms=%lld by=%s", (long long)ms, ctx->who.account);
-      rest_json(ctx, 200, json_pack("{s:I}", "now_ms", (json_int_t)ms));
-    }
+    struct clock_arg a = {json_integer_value(now)};
+    if (idem_run(ctx, clock_tx, &a, NULL) == 0)
+      log_event(LOG_INFO, "clock_set", "now_ms=%lld by=%s", (long long)a.ms, ctx->who.account);
   }
   json_decref(body);
 }

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "accounts.h"
+#include "accounts_store.h"
 #include "app.h"
 #include "db.h"
 #include "embedded_pg.h"
@@ -164,6 +165,14 @@ int main(int argc, char **argv) {
    * database start-up does not eat into an accelerated or manual clock's start) */
   if (clock_init(&app.clock, config.clock, config.clock_start_ms, err, (int)sizeof err) != 0)
     goto out;
+  if (app.clock.mode == CLOCK_MODE_MANUAL) { /* resume where the clock was last set */
+    struct db *cdb = app_db(&app);
+    int64_t stored = 0;
+    if (cdb && store_clock_get(cdb, &stored) == STORE_OK && stored > clock_now_ms(&app.clock) &&
+        clock_set(&app.clock, stored) == 0)
+      log_event(LOG_INFO, "clock_resumed", "now_ms=%lld", (long long)stored);
+    app_db_release();
+  }
   sim = oracle_sim_start(&app, err, sizeof err);
   if (!sim && json_is_true(json_object_get(ocfg, "simulated"))) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"%s\"", err);

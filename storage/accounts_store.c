@@ -48,3 +48,24 @@ int store_account_count_admins(struct db *db, long *count) {
   db_result_free(res);
   return STORE_OK;
 }
+
+int store_clock_get(struct db *db, int64_t *now_ms) {
+  struct pg_result *res = NULL;
+  int st = db_exec(db, "SELECT now_ms FROM business_clock", 0, NULL, &res);
+  if (st) return st;
+  if (db_rows(res) == 0) st = STORE_ENOTFOUND;
+  else *now_ms = strtoll(db_value(res, 0, 0), NULL, 10);
+  db_result_free(res);
+  return st;
+}
+
+int store_clock_set(struct db *db, int64_t now_ms) {
+  char t[24];
+  snprintf(t, sizeof t, "%lld", (long long)now_ms);
+  const char *p[] = {t};
+  return db_exec(db,
+                 "INSERT INTO business_clock(id, now_ms) VALUES (TRUE, $1::BIGINT)"
+                 " ON CONFLICT (id) DO UPDATE SET now_ms = GREATEST(business_clock.now_ms,"
+                 " EXCLUDED.now_ms)",
+                 1, p, NULL);
+}

@@ -26,4 +26,9 @@ STORE_WUR int store_account_each(struct db *db, store_account_fn fn, void *arg);
 /* Number of enabled accounts holding the admin role, in *count. */
 STORE_WUR int store_account_count_admins(struct db *db, long *count);
 
+/* The manual business clock's persisted value: STORE_ENOTFOUND before the first setting. */
+STORE_WUR int store_clock_get(struct db *db, int64_t *now_ms);
+/* Records it, never moving it backwards. */
+STORE_WUR int store_clock_set(struct db *db, int64_t now_ms);
+
 #endif

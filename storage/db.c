@@ -12,6 +12,7 @@ struct db {
   char *conninfo;
   PGconn *conn;
   int last_status;        /* of the last db_exec inside the current transaction */
+  int in_tx;              /* inside db_tx: never reconnect silently there */
   char last_error[256];
 };
 
@@ -84,6 +85,13 @@ static int map_failure(struct db *db, PGresult *r) {
   return STORE_EINTERNAL;
 }
 
+/* A connection for a statement: outside a transaction one is made on demand. */
+static int usable(struct db *db) {
+  if (db->conn && PQstatus(db->conn) == CONNECTION_OK) return 1;
+  if (db->in_tx) return 0;
+  return db_ensure(db, NULL, 0) == STORE_OK;
+}
+
 /* Checks a result: STORE_OK, or the mapped failure remembered for db_tx (result freed). */
 static int check_result(struct db *db, PGresult *r) {
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
@@ -97,7 +105,7 @@ static int check_result(struct db *db, PGresult *r) {
 
 int db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
             struct pg_result **res) {
-  if (!db->conn) {
+  if (!usable(db)) {
     db->last_status = STORE_EUNAVAILABLE;
     return STORE_EUNAVAILABLE;
   }
@@ -120,7 +128,7 @@ int db_exec(struct db *db, const char *sql, int nparams, const char *const *para
 }
 
 int db_exec_script(struct db *db, const char *sql) {
-  if (!db->conn) {
+  if (!usable(db)) {
     db->last_status = STORE_EUNAVAILABLE;
     return STORE_EUNAVAILABLE;
   }
@@ -190,13 +198,16 @@ int db_tx(struct db *db, enum db_isolation level, db_tx_fn fn, void *arg, int *f
       return st;
     }
     db->last_status = STORE_OK;
+    db->in_tx = 1; /* through COMMIT/ROLLBACK: a lost connection must never be replaced here */
     int body = fn(db, arg);
     if (body == 0 && db->last_status == STORE_OK) {
       st = exec_simple(db, "COMMIT");
+      db->in_tx = 0;
       if (st == STORE_OK) return STORE_OK;
     } else {
       st = db->last_status;
       (void)exec_simple(db, "ROLLBACK");
+      db->in_tx = 0;
       if (st == STORE_OK) { /* the body itself refused */
         if (fn_status) *fn_status = body;
         return STORE_EABORT;

@@ -21,7 +21,8 @@ enum store_status {
 struct db;
 struct pg_result;
 
-/* A connection to `conninfo` (libpq keyword/value string or URL). Connects lazily. */
+/* A connection to `conninfo` (libpq keyword/value string or URL). Connects lazily: the
+ * first statement outside a transaction (or db_ensure) connects. */
 struct db *db_new(const char *conninfo);
 void db_free(struct db *db);
 

@@ -202,8 +202,13 @@ static void fill_placeholders(struct parsed *p) {
 static void check_response(const struct parsed *p, const struct rest_response *r) {
   const char *where = p->path;
   FAIL_IF(r->status < 100 || r->status > 599, "status %d for %s", r->status, where);
-  FAIL_IF(r->status >= 500, "status %d (no infrastructure can fail here) for %s: %.300s",
-          r->status, where, r->body ? r->body : "(null)");
+  /* the harness has no database: a durable route (the manual clock's setting is persisted)
+   * may answer 503 db_unavailable; nothing else may fail on the server's side */
+  int durable = strcmp(where, "/v1/admin/clock") == 0 && r->status == 503 && r->body &&
+                strstr(r->body, "\"db_unavailable\"");
+  FAIL_IF(r->status >= 500 && !durable,
+          "status %d (no infrastructure can fail here) for %s: %.300s", r->status, where,
+          r->body ? r->body : "(null)");
   FAIL_IF(!r->body, "no body for %s (status %d)", where, r->status);
   FAIL_IF(strlen(r->body) != r->body_len, "body_len %zu but the body has %zu bytes (%s)",
           r->body_len, strlen(r->body), where);

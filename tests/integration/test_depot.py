@@ -221,3 +221,51 @@ def test_life_cycle_three_buyers_settle_and_reconcile():
                                     " AND asset='USDC'") == str(fees)
     finally:
         s.close()
+
+
+def test_kill_9_keeps_every_acknowledged_trade():
+    import signal
+    s = Server()
+    try:
+        dep = s.account("dep", ["depositor"])
+        oracle = s.account("oracle", ["oracle"])
+        buyer = s.account("b", ["buyer"])
+        s.credit("dep", "USDC", "50000")
+        s.credit("b", "USDC", "5000")
+        assert dep.post("/v1/vaults/eth-put-fx/deposit", {"assets": "50000"}).status == 200
+        s.clock(FRI_0800)
+        feed(oracle, "1000", ["20230303"])
+        acked = []
+        for k in range(10):
+            r = buyer.post("/v1/depots/eth-put-fx/trade",
+                           {"expiry": "20230303", "strike": "1000", "type": "P", "size": "0.1",
+                            "max_premium": "100"}, headers={"Idempotency-Key": f"t{k}"})
+            assert r.status == 201, r
+            acked.append(r.json())
+        before_view = dep.get("/v1/vaults/eth-put-fx").json()
+        before_bal = buyer.get("/v1/accounts/b/balances").json()
+        os.killpg(s.proc.pid, signal.SIGKILL)
+        s.proc.wait()
+        s.proc = None
+        s.start()
+        feed(oracle, "1000", ["20230303"])  # the live oracle values are not kept: push again
+        after_view = dep.get("/v1/vaults/eth-put-fx").json()
+        assert after_view["book"] == before_view["book"], (before_view, after_view)
+        assert after_view["totalAssets"] == before_view["totalAssets"]
+        assert buyer.get("/v1/accounts/b/balances").json() == before_bal
+        pos = buyer.get("/v1/accounts/b/positions").json()["positions"]
+        assert sorted(p["position_id"] for p in pos) == sorted(t["position_id"] for t in acked)
+        # a retried request after the crash is answered from its record, not executed again
+        r = buyer.post("/v1/depots/eth-put-fx/trade",
+                       {"expiry": "20230303", "strike": "1000", "type": "P", "size": "0.1",
+                        "max_premium": "100"}, headers={"Idempotency-Key": "t9"})
+        assert r.status == 201 and r.json()["position_id"] == acked[9]["position_id"], r
+        assert len(buyer.get("/v1/accounts/b/positions").json()["positions"]) == 10
+        # and the book settles after the restart
+        s.clock(FRI_0800 + 7 * DAY)
+        r = oracle.post("/v1/oracles/settlement", {"underlying": "ETH", "expiry": "20230303", "price": "990"})
+        assert r.status == 200, r
+        bal = D(buyer.get("/v1/accounts/b/balances").json()["balances"]["USDC"])
+        assert bal == D(before_bal["balances"]["USDC"]) + 10 * D("1"), bal  # (1000-990) x 0.1 each
+    finally:
+        s.close()
