@@ -68,9 +68,8 @@ int depot_ctx_load(struct app *app, struct db *db, const char *id, int for_updat
   if (st) return LSVC_ESTORE;
   c->book = malloc(sizeof *c->book);
   if (!c->book) return LSVC_ESTORE;
-  st = store_depot_book_ensure(db, id, c->sv.created_at_ms);
-  if (st == STORE_OK)
-    st = store_depot_book_load(db, id, c->sv.total_assets, c->sv.locked_assets, c->book);
+  /* the book row is created with the depot (ledger_register_vaults) */
+  st = store_depot_book_load(db, id, c->sv.total_assets, c->sv.locked_assets, c->book);
   return st ? LSVC_ESTORE : 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include "asset.h"
 #include "db.h"
+#include "depot_store.h"
 #include "ledger_fee.h"
 #include "ledger_ops.h"
 
@@ -288,9 +289,12 @@ int ledger_register_vaults(struct app *app, struct db *db, char *err, size_t err
     const char *fee = json_string_value(
         json_object_get(json_object_get(v, "settings"), "management_fee"));
     money_u128 rate = wad_of(fee, LEDGER_WAD / 50); /* SPEC 5.1 default: 2 %/yr */
-    if (register_one(db, json_string_value(json_object_get(v, "id")), "depot", asset, rate, now,
-                     err, errcap))
+    const char *id = json_string_value(json_object_get(v, "id"));
+    if (register_one(db, id, "depot", asset, rate, now, err, errcap)) return -1;
+    if (store_depot_book_ensure(db, id, now)) {
+      snprintf(err, errcap, "depot %s: %s", id, db_last_error(db));
       return -1;
+    }
   }
   return 0;
 }

@@ -56,6 +56,11 @@ static void depot_error(struct rest_ctx *ctx, struct depot_ctx *c, int st,
     rest_error(ctx, 409, "settlement_pending", "an expired maturity awaits its settlement price", NULL);
   } else if (st == DSVC_ENOTDEPOT) {
     rest_error(ctx, 404, "depot_not_found", "no such depot", NULL);
+  } else if (st == DEPOT_ECAPACITY) {
+    rest_error(ctx, 409, "depot_book_full",
+               "the depot's book holds its maximum of open positions or maturities",
+               json_pack("{s:i,s:i}", "max_positions", DEPOT_MAX_POSITIONS, "max_maturities",
+                         DEPOT_MAX_MATURITIES));
   } else if (st == DSVC_EFUNDS) {
     rest_error(ctx, 422, "insufficient_balance", "the buyer's balance does not cover the total", NULL);
   } else {
