@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "accounts_store.h"
 #include "asset.h"
 #include "db.h"
 #include "depot_store.h"
@@ -49,12 +50,8 @@ static int store_back(struct store_vault *sv, const struct ledger_vault *v,
 }
 
 static int account_exists(struct db *db, const char *id) {
-  struct pg_result *r = NULL;
-  const char *p[] = {id};
-  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, p, &r)) return -1;
-  int n = db_rows(r);
-  db_result_free(r);
-  return n == 1;
+  int exists = 0;
+  return store_account_exists(db, id, &exists) ? -1 : exists;
 }
 
 /* Writes the vault after, the fee shares, and the journal row. */

@@ -25,11 +25,8 @@ static json_t *roles_array(int roles) {
 
 static int create_op(struct db *db, struct rest_ctx *ctx, void *p) {
   struct create_arg *a = p;
-  struct pg_result *res = NULL;
-  const char *params[] = {a->name};
-  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, params, &res)) return -1;
-  int exists = db_rows(res) > 0;
-  db_result_free(res);
+  int exists = 0;
+  if (store_account_exists(db, a->name, &exists)) return -1;
   if (exists) {
     rest_error(ctx, 409, "account_exists", "an account with this name exists",
                json_pack("{s:s}", "account", a->name));

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accounts_store.h"
 #include "asset.h"
 #include "db.h"
 #include "depot_service.h"
@@ -389,11 +390,8 @@ struct allowance_arg {
 
 static int allowance_tx(struct db *db, struct rest_ctx *ctx, void *p) {
   struct allowance_arg *a = p;
-  struct pg_result *r = NULL;
-  const char *q[] = {a->spender};
-  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, q, &r)) return -1;
-  int exists = db_rows(r) == 1;
-  db_result_free(r);
+  int exists = 0;
+  if (store_account_exists(db, a->spender, &exists)) return -1;
   if (!exists) {
     rest_error(ctx, 404, "account_not_found", "the spender account does not exist", NULL);
     return 1;
@@ -510,11 +508,8 @@ struct credit_arg {
 
 static int credit_tx(struct db *db, struct rest_ctx *ctx, void *p) {
   struct credit_arg *a = p;
-  struct pg_result *r = NULL;
-  const char *q[] = {a->account};
-  if (db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, q, &r)) return -1;
-  int exists = db_rows(r) == 1;
-  db_result_free(r);
+  int exists = 0;
+  if (store_account_exists(db, a->account, &exists)) return -1;
   if (!exists) {
     rest_error(ctx, 404, "account_not_found", "no such account", json_pack("{s:s}", "account", a->account));
     return 1;

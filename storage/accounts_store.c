@@ -69,3 +69,13 @@ int store_clock_set(struct db *db, int64_t now_ms) {
                  " EXCLUDED.now_ms)",
                  1, p, NULL);
 }
+
+int store_account_exists(struct db *db, const char *id, int *exists) {
+  struct pg_result *res = NULL;
+  const char *p[] = {id};
+  int st = db_exec(db, "SELECT 1 FROM accounts WHERE id = $1", 1, p, &res);
+  if (st) return st;
+  *exists = db_rows(res) == 1;
+  db_result_free(res);
+  return STORE_OK;
+}

@@ -23,6 +23,9 @@ STORE_WUR int store_account_insert(struct db *db, const struct store_account *a,
 typedef int (*store_account_fn)(const struct store_account *a, void *arg);
 STORE_WUR int store_account_each(struct db *db, store_account_fn fn, void *arg);
 
+/* *exists = 1 when an account with this id exists (enabled or not). */
+STORE_WUR int store_account_exists(struct db *db, const char *id, int *exists);
+
 /* Number of enabled accounts holding the admin role, in *count. */
 STORE_WUR int store_account_count_admins(struct db *db, long *count);
 

@@ -5,28 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct txt {
-  char b[MONEY_FMT_MAX];
-};
-
-static struct txt u(money_u128 v) {
-  struct txt t;
-  if (money_format(v, 0, t.b, sizeof t.b) < 0) t.b[0] = 0;
-  return t;
-}
-
-static struct txt ll(long long v) {
-  struct txt t;
-  snprintf(t.b, sizeof t.b, "%lld", v);
-  return t;
-}
-
-static int num(const char *s, money_u128 *out) {
-  return money_parse(s, strlen(s), 0, out) == MONEY_OK ? STORE_OK : STORE_EINTERNAL;
-}
+#include "sql_text.h"
 
 int store_depot_book_ensure(struct db *db, const char *depot, int64_t created_ms) {
-  struct txt t = ll(created_ms);
+  struct sql_text t = sql_ll(created_ms);
   const char *p[] = {depot, t.b};
   return db_exec(db,
                  "INSERT INTO depot_books(depot_id, created_ms, last_trade_ms)"
@@ -38,8 +20,9 @@ int store_depot_book_load(struct db *db, const char *depot, money_u128 total_ass
                           money_u128 locked, struct depot_book *book) {
   struct pg_result *r = NULL;
   const char *p[] = {depot};
-  int st = db_exec(db, "SELECT created_ms, last_trade_ms, next_id FROM depot_books WHERE depot_id = $1",
-                   1, p, &r);
+  int st =
+      db_exec(db, "SELECT created_ms, last_trade_ms, next_id FROM depot_books WHERE depot_id = $1",
+              1, p, &r);
   if (st) return st;
   if (db_rows(r) != 1) {
     db_result_free(r);
@@ -67,9 +50,9 @@ int store_depot_book_load(struct db *db, const char *depot, money_u128 total_ass
     pos->id = strtoull(db_value(r, k, 0), NULL, 10);
     pos->maturity_ms = strtoll(db_value(r, k, 1), NULL, 10);
     pos->trade_ms = strtoll(db_value(r, k, 2), NULL, 10);
-    if (num(db_value(r, k, 3), &pos->strike) || num(db_value(r, k, 4), &pos->size) ||
-        num(db_value(r, k, 5), &pos->collateral) || num(db_value(r, k, 6), &pos->premium) ||
-        num(db_value(r, k, 7), &pos->spread_locked))
+    if (sql_num(db_value(r, k, 3), &pos->strike) || sql_num(db_value(r, k, 4), &pos->size) ||
+        sql_num(db_value(r, k, 5), &pos->collateral) || sql_num(db_value(r, k, 6), &pos->premium) ||
+        sql_num(db_value(r, k, 7), &pos->spread_locked))
       st = STORE_EINTERNAL;
     book->n_positions = (size_t)k + 1;
   }
@@ -79,7 +62,7 @@ int store_depot_book_load(struct db *db, const char *depot, money_u128 total_ass
 
 int store_depot_book_clock(struct db *db, const char *depot, int64_t last_trade_ms,
                            uint64_t next_id) {
-  struct txt t = ll(last_trade_ms), n = ll((long long)next_id);
+  struct sql_text t = sql_ll(last_trade_ms), n = sql_ll((long long)next_id);
   const char *p[] = {depot, t.b, n.b};
   return db_exec(db,
                  "UPDATE depot_books SET last_trade_ms = $2::BIGINT, next_id = $3::BIGINT"
@@ -89,13 +72,15 @@ int store_depot_book_clock(struct db *db, const char *depot, int64_t last_trade_
 
 int store_depot_position_insert(struct db *db, const struct store_depot_position *s) {
   const struct depot_position *p = s->p;
-  struct txt id = ll((long long)p->id), mat = ll(p->maturity_ms), tr = ll(p->trade_ms),
-             k = u(p->strike), sz = u(p->size), col = u(p->collateral), pr = u(p->premium),
-             sp = u(s->spread), pf = u(s->perf_fee), sl = u(p->spread_locked), mf = u(s->mint_fee),
-             tot = u(s->total_paid);
+  struct sql_text id = sql_ll((long long)p->id), mat = sql_ll(p->maturity_ms),
+                  tr = sql_ll(p->trade_ms), k = sql_u128(p->strike), sz = sql_u128(p->size),
+                  col = sql_u128(p->collateral), pr = sql_u128(p->premium),
+                  sp = sql_u128(s->spread), pf = sql_u128(s->perf_fee),
+                  sl = sql_u128(p->spread_locked), mf = sql_u128(s->mint_fee),
+                  tot = sql_u128(s->total_paid);
   char type[2] = {s->type, 0};
-  const char *v[] = {s->depot, id.b, s->buyer, s->instrument, type, mat.b, tr.b, k.b, sz.b,
-                     col.b, pr.b, sp.b, pf.b, sl.b, mf.b, tot.b};
+  const char *v[] = {s->depot, id.b,  s->buyer, s->instrument, type, mat.b, tr.b, k.b,
+                     sz.b,     col.b, pr.b,     sp.b,          pf.b, sl.b,  mf.b, tot.b};
   return db_exec(db,
                  "INSERT INTO depot_positions(depot_id, position_id, buyer_id, instrument,"
                  " option_type, maturity_ms, trade_ms, strike, size, collateral, premium, spread,"
@@ -108,7 +93,8 @@ int store_depot_position_insert(struct db *db, const struct store_depot_position
 
 int store_depot_position_settle(struct db *db, const char *depot, uint64_t id, money_u128 price,
                                 money_u128 payoff, int64_t now, char buyer[65]) {
-  struct txt k = ll((long long)id), pr = u(price), po = u(payoff), t = ll(now);
+  struct sql_text k = sql_ll((long long)id), pr = sql_u128(price), po = sql_u128(payoff),
+                  t = sql_ll(now);
   const char *p[] = {depot, k.b, pr.b, po.b, t.b};
   struct pg_result *r = NULL;
   int st = db_exec(db,
@@ -117,8 +103,10 @@ int store_depot_position_settle(struct db *db, const char *depot, uint64_t id, m
                    " position_id = $2::BIGINT AND status = 'open' RETURNING buyer_id",
                    5, p, &r);
   if (st) return st;
-  if (db_rows(r) != 1) st = db_fail(db, STORE_ECONFLICT, "position not open");
-  else snprintf(buyer, 65, "%s", db_value(r, 0, 0));
+  if (db_rows(r) != 1)
+    st = db_fail(db, STORE_ECONFLICT, "position not open");
+  else
+    snprintf(buyer, 65, "%s", db_value(r, 0, 0));
   db_result_free(r);
   return st;
 }

@@ -5,35 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* NUMERIC text <-> money; a row value that does not parse is a bug: STORE_EINTERNAL. */
-static int num(const char *s, money_u128 *out) {
-  return money_parse(s, strlen(s), 0, out) == MONEY_OK ? STORE_OK : STORE_EINTERNAL;
-}
+#include "sql_text.h"
 
-struct txt {
-  char b[MONEY_FMT_MAX];
-};
-
-static struct txt u(money_u128 v) {
-  struct txt t;
-  if (money_format(v, 0, t.b, sizeof t.b) < 0) t.b[0] = 0;
-  return t;
-}
-
-static struct txt i(money_i128 v) {
-  struct txt t;
-  if (money_format_signed(v, 0, t.b, sizeof t.b) < 0) t.b[0] = 0;
-  return t;
-}
-
-static struct txt ll(long long v) {
-  struct txt t;
-  snprintf(t.b, sizeof t.b, "%lld", v);
-  return t;
-}
-
-#define VAULT_COLS                                                                            \
-  "id, kind, asset, asset_decimals, decimals_offset, total_assets::TEXT, total_supply::TEXT," \
+#define VAULT_COLS                                                                                 \
+  "id, kind, asset, asset_decimals, decimals_offset, total_assets::TEXT, total_supply::TEXT,"      \
   " locked_assets::TEXT, mgmt_fee_rate::TEXT, fee_accrued_ms, stage, paused, created_at_ms"
 
 static int read_vault(const struct pg_result *r, int row, struct store_vault *v) {
@@ -43,8 +18,10 @@ static int read_vault(const struct pg_result *r, int row, struct store_vault *v)
   snprintf(v->asset, sizeof v->asset, "%s", db_value(r, row, 2));
   v->asset_decimals = (unsigned)atoi(db_value(r, row, 3));
   v->decimals_offset = (unsigned)atoi(db_value(r, row, 4));
-  if (num(db_value(r, row, 5), &v->total_assets) || num(db_value(r, row, 6), &v->total_supply) ||
-      num(db_value(r, row, 7), &v->locked_assets) || num(db_value(r, row, 8), &v->mgmt_fee_rate))
+  if (sql_num(db_value(r, row, 5), &v->total_assets) ||
+      sql_num(db_value(r, row, 6), &v->total_supply) ||
+      sql_num(db_value(r, row, 7), &v->locked_assets) ||
+      sql_num(db_value(r, row, 8), &v->mgmt_fee_rate))
     return STORE_EINTERNAL;
   v->fee_accrued_ms = strtoll(db_value(r, row, 9), NULL, 10);
   snprintf(v->stage, sizeof v->stage, "%s", db_value(r, row, 10));
@@ -54,8 +31,8 @@ static int read_vault(const struct pg_result *r, int row, struct store_vault *v)
 }
 
 int store_vault_ensure(struct db *db, const struct store_vault *v) {
-  struct txt dec = ll(v->asset_decimals), off = ll(v->decimals_offset), rate = u(v->mgmt_fee_rate),
-             at = ll(v->created_at_ms);
+  struct sql_text dec = sql_ll(v->asset_decimals), off = sql_ll(v->decimals_offset),
+                  rate = sql_u128(v->mgmt_fee_rate), at = sql_ll(v->created_at_ms);
   const char *p[] = {v->id, v->kind, v->asset, dec.b, off.b, rate.b, at.b};
   return db_exec(db,
                  "INSERT INTO vaults(id, kind, asset, asset_decimals, decimals_offset,"
@@ -92,8 +69,8 @@ int store_vault_each(struct db *db, store_vault_fn fn, void *arg) {
 }
 
 int store_vault_save(struct db *db, const struct store_vault *v) {
-  struct txt a = u(v->total_assets), s = u(v->total_supply), l = u(v->locked_assets),
-             f = ll(v->fee_accrued_ms);
+  struct sql_text a = sql_u128(v->total_assets), s = sql_u128(v->total_supply),
+                  l = sql_u128(v->locked_assets), f = sql_ll(v->fee_accrued_ms);
   const char *p[] = {v->id, a.b, s.b, l.b, f.b, v->stage, v->paused ? "t" : "f"};
   return db_exec(db,
                  "UPDATE vaults SET total_assets = $2::NUMERIC, total_supply = $3::NUMERIC,"
@@ -114,7 +91,8 @@ int store_shares_get(struct db *db, const char *vault, const char *account, int 
                    2, p, &r);
   if (st) return st;
   money_u128 s = 0, q = 0;
-  if (db_rows(r) == 1) st = num(db_value(r, 0, 0), &s) ? STORE_EINTERNAL : num(db_value(r, 0, 1), &q);
+  if (db_rows(r) == 1)
+    st = sql_num(db_value(r, 0, 0), &s) ? STORE_EINTERNAL : sql_num(db_value(r, 0, 1), &q);
   db_result_free(r);
   if (st) return st;
   *shares = s;
@@ -124,7 +102,7 @@ int store_shares_get(struct db *db, const char *vault, const char *account, int 
 
 int store_shares_add(struct db *db, const char *vault, const char *account, money_i128 d_shares,
                      money_i128 d_queued) {
-  struct txt s = i(d_shares), q = i(d_queued);
+  struct sql_text s = sql_i128(d_shares), q = sql_i128(d_queued);
   const char *p[] = {vault, account, s.b, q.b};
   if (d_shares >= 0 && d_queued >= 0) /* CHECKs see the candidate row: only then upsert */
     return db_exec(db,
@@ -158,17 +136,16 @@ int store_balance_get(struct db *db, const char *account, const char *asset, int
                    2, p, &r);
   if (st) return st;
   money_u128 a = 0;
-  if (db_rows(r) == 1) st = num(db_value(r, 0, 0), &a);
+  if (db_rows(r) == 1) st = sql_num(db_value(r, 0, 0), &a);
   db_result_free(r);
   if (st == STORE_OK) *amount = a;
   return st;
 }
 
 int store_balance_add(struct db *db, const char *account, const char *asset, money_i128 delta,
-                      const char *reason, const char *vault, const char *ref,
-                      int64_t business_ms) {
+                      const char *reason, const char *vault, const char *ref, int64_t business_ms) {
   if (delta == 0) return STORE_OK;
-  struct txt d = i(delta), t = ll(business_ms);
+  struct sql_text d = sql_i128(delta), t = sql_ll(business_ms);
   const char *p[] = {account, asset, d.b};
   int st;
   if (delta > 0) { /* CHECKs see the candidate row: only a credit may upsert */
@@ -205,7 +182,7 @@ int store_balance_each(struct db *db, const char *account, store_balance_fn fn, 
   if (st) return st;
   for (int k = 0; k < db_rows(r) && st == STORE_OK; k++) {
     money_u128 a;
-    st = num(db_value(r, k, 1), &a);
+    st = sql_num(db_value(r, k, 1), &a);
     if (st == STORE_OK && fn(db_value(r, k, 0), a, arg)) break;
   }
   db_result_free(r);
@@ -224,7 +201,7 @@ int store_allowance_get(struct db *db, const char *vault, const char *owner, con
                    3, p, &r);
   if (st) return st;
   money_u128 a = 0;
-  if (db_rows(r) == 1) st = num(db_value(r, 0, 0), &a);
+  if (db_rows(r) == 1) st = sql_num(db_value(r, 0, 0), &a);
   db_result_free(r);
   if (st == STORE_OK) *shares = a;
   return st;
@@ -232,7 +209,7 @@ int store_allowance_get(struct db *db, const char *vault, const char *owner, con
 
 int store_allowance_set(struct db *db, const char *vault, const char *owner, const char *spender,
                         money_u128 shares) {
-  struct txt s = u(shares);
+  struct sql_text s = sql_u128(shares);
   const char *p[] = {vault, owner, spender, s.b};
   return db_exec(db,
                  "INSERT INTO allowances(vault_id, owner_id, spender_id, shares)"
@@ -242,11 +219,11 @@ int store_allowance_set(struct db *db, const char *vault, const char *owner, con
 }
 
 int store_journal_insert(struct db *db, const struct store_journal *j) {
-  struct txt a = u(j->assets), s = u(j->shares), f = u(j->fee_shares),
-             ta = u(j->total_assets_after), ts = u(j->total_supply_after), pps = u(j->pps_after),
-             t = ll(j->business_ms);
-  const char *p[] = {j->vault, j->op, j->caller, j->owner, j->receiver, a.b, s.b, f.b,
-                     ta.b, ts.b, pps.b, t.b};
+  struct sql_text a = sql_u128(j->assets), s = sql_u128(j->shares), f = sql_u128(j->fee_shares),
+                  ta = sql_u128(j->total_assets_after), ts = sql_u128(j->total_supply_after),
+                  pps = sql_u128(j->pps_after), t = sql_ll(j->business_ms);
+  const char *p[] = {j->vault, j->op, j->caller, j->owner, j->receiver, a.b,
+                     s.b,      f.b,   ta.b,      ts.b,     pps.b,       t.b};
   return db_exec(db,
                  "INSERT INTO ledger_journal(vault_id, op, caller_id, owner_id, receiver_id,"
                  " assets, shares, fee_shares, total_assets_after, total_supply_after,"
@@ -258,7 +235,7 @@ int store_journal_insert(struct db *db, const struct store_journal *j) {
 int store_queue_insert(struct db *db, const char *vault, const char *caller, const char *owner,
                        const char *receiver, const char *kind, money_u128 shares, int64_t now,
                        long long *id) {
-  struct txt s = u(shares), t = ll(now);
+  struct sql_text s = sql_u128(shares), t = sql_ll(now);
   const char *p[] = {vault, caller, owner, receiver, kind, s.b, t.b};
   struct pg_result *r = NULL;
   int st = db_exec(db,
@@ -291,14 +268,14 @@ int store_queue_head(struct db *db, const char *vault, struct store_queue_entry 
   snprintf(out->owner, sizeof out->owner, "%s", db_value(r, 0, 2));
   snprintf(out->receiver, sizeof out->receiver, "%s", db_value(r, 0, 3));
   snprintf(out->kind, sizeof out->kind, "%s", db_value(r, 0, 4));
-  st = num(db_value(r, 0, 5), &out->shares);
+  st = sql_num(db_value(r, 0, 5), &out->shares);
   out->requested_ms = strtoll(db_value(r, 0, 6), NULL, 10);
   db_result_free(r);
   return st;
 }
 
 int store_queue_paid(struct db *db, long long id, money_u128 assets, int64_t now) {
-  struct txt a = u(assets), t = ll(now), k = ll(id);
+  struct sql_text a = sql_u128(assets), t = sql_ll(now), k = sql_ll(id);
   const char *p[] = {k.b, a.b, t.b};
   return db_exec(db,
                  "UPDATE withdrawal_queue SET status = 'paid', paid_assets = $2::NUMERIC,"
