@@ -269,3 +269,44 @@ def test_kill_9_keeps_every_acknowledged_trade():
         assert bal == D(before_bal["balances"]["USDC"]) + 10 * D("1"), bal  # (1000-990) x 0.1 each
     finally:
         s.close()
+
+
+def test_concurrent_buyers_are_serialised():
+    import concurrent.futures
+    s = Server()
+    try:
+        dep = s.account("dep", ["depositor"])
+        oracle = s.account("oracle", ["oracle"])
+        buyers = [s.account(f"c{k}", ["buyer"]) for k in range(4)]
+        s.credit("dep", "USDC", "100000")
+        assert dep.post("/v1/vaults/eth-put-fx/deposit", {"assets": "100000"}).status == 200
+        for k in range(4):
+            s.credit(f"c{k}", "USDC", "10000")
+        s.clock(FRI_0800)
+        feed(oracle, "1000", ["20230303"])
+
+        def buy(k):
+            out = []
+            for n in range(5):
+                r = buyers[k].post("/v1/depots/eth-put-fx/trade",
+                                   {"expiry": "20230303", "strike": "1000", "type": "P", "size": "0.5",
+                                    "max_premium": "1000"})
+                assert r.status == 201, r
+                out.append(r.json())
+            return out
+
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            trades = [t for ts in pool.map(buy, range(4)) for t in ts]
+        ids = sorted(t["position_id"] for t in trades)
+        assert ids == list(range(1, 21)), ids  # one book, one sequence: no lost update
+        view = dep.get("/v1/vaults/eth-put-fx").json()
+        assert D(view["book"]["lockedCollateral"]) == 20 * D("500"), view  # 1000 x 0.5 each
+        premiums = sum(units(t["premium"], 6) + units(t["spreadLocked"], 6) for t in trades)
+        raw = int(s.pg.psql("optdesk", "SELECT total_assets FROM vaults WHERE id='eth-put-fx'"))
+        assert raw == 100000 * 10**6 + premiums, (raw, premiums)  # the view's totalAssets is NAV
+        # each trade saw the state after the previous one: utilisation strictly grows with id
+        by_id = sorted(trades, key=lambda t: t["position_id"])
+        u = [t["utilizationBefore"] for t in by_id]
+        assert all(a < b for a, b in zip(u, u[1:])), u
+    finally:
+        s.close()
