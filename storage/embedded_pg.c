@@ -16,7 +16,7 @@
 
 struct embedded_pg {
   char bindir[PATH_MAX];
-  char pgdata[PATH_MAX];
+  char pgdata[PATH_MAX + 32];
   uid_t run_uid; /* 0: run as ourselves */
   gid_t run_gid;
 };
@@ -82,7 +82,7 @@ static int file_exists(const char *path) {
 }
 
 static int create_database(const char *sockdir, char *err, size_t errcap) {
-  char conninfo[PATH_MAX + 64];
+  char conninfo[PATH_MAX + 128];
   snprintf(conninfo, sizeof conninfo, "host=%s dbname=postgres user=postgres", sockdir);
   PGconn *c = PQconnectdb(conninfo);
   if (PQstatus(c) != CONNECTION_OK) {
@@ -110,8 +110,8 @@ static int create_database(const char *sockdir, char *err, size_t errcap) {
 int embedded_pg_start(const char *data_dir, char *conninfo, size_t conninfo_cap, char *err,
                       size_t errcap, struct embedded_pg **out) {
   struct embedded_pg *pg = calloc(1, sizeof *pg);
-  char pgroot[PATH_MAX], sockdir[PATH_MAX], logfile[PATH_MAX], probe[PATH_MAX + 32];
-  char tool[PATH_MAX + 32], opts[PATH_MAX + 128];
+  char pgroot[PATH_MAX + 32], sockdir[PATH_MAX + 32], logfile[PATH_MAX + 32], probe[PATH_MAX + 64];
+  char tool[PATH_MAX + 32], opts[PATH_MAX + 160];
   if (!pg) {
     snprintf(err, errcap, "out of memory");
     return -1;
@@ -134,6 +134,13 @@ int embedded_pg_start(const char *data_dir, char *conninfo, size_t conninfo_cap,
     snprintf(err, errcap, "embedded postgres: mkdir %s: %s", data_dir, strerror(errno));
     goto fail;
   }
+  /* Absolute from here on: postgres resolves relative paths from its own data directory. */
+  char abs_dir[PATH_MAX];
+  if (!realpath(data_dir, abs_dir)) {
+    snprintf(err, errcap, "embedded postgres: %s: %s", data_dir, strerror(errno));
+    goto fail;
+  }
+  data_dir = abs_dir;
   snprintf(pgroot, sizeof pgroot, "%s/pg", data_dir);
   snprintf(pg->pgdata, sizeof pg->pgdata, "%s/pg/data", data_dir);
   snprintf(sockdir, sizeof sockdir, "%s/pg/run", data_dir);
@@ -187,7 +194,7 @@ fail:
 
 void embedded_pg_stop(struct embedded_pg *pg) {
   if (!pg) return;
-  char tool[PATH_MAX + 32], logfile[PATH_MAX + 32];
+  char tool[PATH_MAX + 32], logfile[PATH_MAX + 64];
   snprintf(tool, sizeof tool, "%s/pg_ctl", pg->bindir);
   snprintf(logfile, sizeof logfile, "%s/../postgres.log", pg->pgdata);
   char *argv[] = {tool, "-D", pg->pgdata, "-m", "fast", "-w", "stop", NULL};

@@ -35,6 +35,9 @@
  * Rounding: premium and spread round down as SPEC 5.1 fixes them, the fee up, collateral
  * up. The spread is an exact integer function of premium and clevel_wad, so anyone can
  * recompute it from the quote. */
+/* Model figures are double (sigma, rate, delta, the C-level, fair value per contract):
+ * they are pricing inputs and outputs, never amounts. Every amount is money_u128, and a
+ * model value becomes money only through pricing_to_money_down/up, once. */
 #ifndef OPTDESK_DEPOT_QUOTE_H
 #define OPTDESK_DEPOT_QUOTE_H
 

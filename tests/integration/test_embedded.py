@@ -93,3 +93,27 @@ def test_bad_config_names_the_key():
     run_expect_config_error({"OPTDESK_HTTP_ADDR": "nowhere"}, None, "OPTDESK_HTTP_ADDR")
     run_expect_config_error({"OPTDESK_CLOCK": "sometimes"}, None, "OPTDESK_CLOCK")
     run_expect_config_error({"OPTDESK_CLOCK": "accelerated:0"}, None, "OPTDESK_CLOCK")
+
+
+def test_default_relative_data_dir():
+    """`make run` as a newcomer runs it: no OPTDESK_DATA_DIR, so ./var under the cwd."""
+    d = tmpdir()
+    try:
+        port = harness.free_port()
+        env = dict(os.environ)
+        for k in ("DATABASE_URL", "OPTDESK_DATA_DIR", "OPTDESK_CONFIG"):
+            env.pop(k, None)
+        env.update({"OPTDESK_HTTP_ADDR": f"127.0.0.1:{port}",
+                    "OPTDESK_WS_ADDR": f"127.0.0.1:{harness.free_port()}"})
+        log = open(os.path.join(d, "optdesk.log"), "ab")
+        proc = subprocess.Popen([os.path.abspath(harness.optdesk_binary()), "serve"], cwd=d, env=env,
+                                stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            harness.wait_http(port, timeout=120, proc=proc)
+            assert os.path.exists(os.path.join(d, "var", "admin.json"))
+            assert os.path.exists(os.path.join(d, "var", "pg", "data", "PG_VERSION"))
+            assert harness.Client(port).get("/readyz").status in (200, 503)  # oracles warm up
+        finally:
+            assert harness.stop_process(proc) == 0, open(os.path.join(d, "optdesk.log")).read()[-3000:]
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
