@@ -316,7 +316,8 @@ static int apply_json(struct app_config *c, json_t *root, char *err, size_t errc
                                     "depots", NULL};
   static const char *const http_keys[] = {"addr", "threads", "max_body_bytes", "tls", NULL};
   static const char *const ws_keys[] = {"addr", "max_message_bytes", "rate_per_sec", "burst",
-                                        "idle_timeout_s", "max_outbound_bytes", "tls", NULL};
+                                        "idle_timeout_s", "max_outbound_bytes", "tls",
+                                        "max_connections_per_account", NULL};
   if (!json_is_object(root)) {
     fail(err, errcap, "the top level must be a JSON object");
     return -1;
@@ -358,6 +359,9 @@ static int apply_json(struct app_config *c, json_t *root, char *err, size_t errc
     v = c->ws_idle_timeout_s;
     if (get_int(ws, "idle_timeout_s", "ws.", 5, 3600, &v, err, errcap)) return -1;
     c->ws_idle_timeout_s = (int)v;
+    v = c->ws_max_connections_per_account;
+    if (get_int(ws, "max_connections_per_account", "ws.", 1, 100000, &v, err, errcap)) return -1;
+    c->ws_max_connections_per_account = (int)v;
   }
   if (get_str(root, "data_dir", "", c->data_dir, sizeof c->data_dir, err, errcap) ||
       get_str(root, "database_url", "", c->database_url, sizeof c->database_url, err, errcap) ||
@@ -452,6 +456,7 @@ static void defaults(struct app_config *c) {
   c->ws_rate_per_sec = 200;
   c->ws_burst = 400;
   c->ws_idle_timeout_s = 30;
+  c->ws_max_connections_per_account = 16;
   snprintf(c->data_dir, sizeof c->data_dir, "./var");
   snprintf(c->clock, sizeof c->clock, "real");
   c->clock_start_ms = -1;

@@ -27,6 +27,7 @@ struct app_config {
   int ws_rate_per_sec;
   int ws_burst;
   int ws_idle_timeout_s;
+  int ws_max_connections_per_account;
   char data_dir[PATH_MAX];
   char database_url[1024]; /* empty: the embedded PostgreSQL */
   char clock[64];

@@ -30,7 +30,10 @@ struct engine *engine_new(struct app *app, const struct engine_transport *t) {
   e->app = app;
   e->t = *t;
   e->channels = strmap_new();
-  if (!e->channels) {
+  e->account_rate = strmap_new();
+  if (!e->channels || !e->account_rate) {
+    strmap_free(e->channels);
+    strmap_free(e->account_rate);
     free(e);
     return NULL;
   }
@@ -45,11 +48,19 @@ static void job_free(struct engine_job *j) {
   free(j);
 }
 
+static void free_bucket(const char *key, void *value, void *arg) {
+  (void)key;
+  (void)arg;
+  free(value);
+}
+
 void engine_free(struct engine *e) {
   if (!e) return;
   engine_close(e);
   while (e->sessions) engine_session_close(e, e->sessions);
   channels_free_all(e);
+  strmap_each(e->account_rate, free_bucket, NULL);
+  strmap_free(e->account_rate);
   pthread_mutex_destroy(&e->lock);
   free(e);
 }
@@ -70,8 +81,8 @@ struct engine_session *engine_session_open(struct engine *e, void *conn) {
   struct engine_session *s = calloc(1, sizeof *s);
   if (!s) return NULL;
   s->conn = conn;
-  s->tokens = e->app->config->ws_burst;
-  s->refill_ms = clock_real_ms();
+  s->conn_rate.tokens = e->app->config->ws_burst;
+  s->conn_rate.refill_ms = clock_real_ms();
   s->next = e->sessions;
   if (e->sessions) e->sessions->prev = s;
   e->sessions = s;
@@ -91,29 +102,55 @@ const char *engine_session_account(const struct engine_session *s) {
   return s && s->logged_in ? s->who.account : "-";
 }
 
+int engine_account_sessions(struct engine *e, const char *account) {
+  int n = 0;
+  for (struct engine_session *s = e->sessions; s; s = s->next)
+    if (s->logged_in && strcmp(s->who.account, account) == 0) n++;
+  return n;
+}
+
 /* Token bucket: rate_per_sec tokens a second, up to burst. Returns ms to wait, 0 if allowed. */
-static int64_t take_token(struct engine *e, struct engine_session *s) {
+static int64_t take_token(struct engine *e, struct rate_bucket *b) {
   const struct app_config *c = e->app->config;
   int64_t now = clock_real_ms();
-  s->tokens += (double)(now - s->refill_ms) * c->ws_rate_per_sec / 1000.0;
-  if (s->tokens > c->ws_burst) s->tokens = c->ws_burst;
-  s->refill_ms = now;
-  if (s->tokens >= 1.0) {
-    s->tokens -= 1.0;
+  b->tokens += (double)(now - b->refill_ms) * c->ws_rate_per_sec / 1000.0;
+  if (b->tokens > c->ws_burst) b->tokens = c->ws_burst;
+  b->refill_ms = now;
+  if (b->tokens >= 1.0) {
+    b->tokens -= 1.0;
     return 0;
   }
-  int64_t wait = (int64_t)((1.0 - s->tokens) * 1000.0 / c->ws_rate_per_sec) + 1;
-  return wait;
+  return (int64_t)((1.0 - b->tokens) * 1000.0 / c->ws_rate_per_sec) + 1;
+}
+
+/* The per-account bucket (a maker's connections share one limit). */
+static struct rate_bucket *account_bucket(struct engine *e, const char *account) {
+  struct rate_bucket *b = strmap_get(e->account_rate, account);
+  if (!b) {
+    b = calloc(1, sizeof *b);
+    if (!b) return NULL;
+    b->tokens = e->app->config->ws_burst;
+    b->refill_ms = clock_real_ms();
+    if (strmap_put(e->account_rate, account, b) != 0) {
+      free(b);
+      return NULL;
+    }
+  }
+  return b;
 }
 
 int engine_session_message(struct engine *e, struct engine_session *s, const char *text,
                            size_t len) {
   metrics_ws_message_in();
-  int64_t wait = take_token(e, s);
+  int64_t wait = take_token(e, &s->conn_rate);
+  if (!wait && s->logged_in) {
+    struct rate_bucket *b = account_bucket(e, s->who.account);
+    if (b) wait = take_token(e, b);
+  }
   if (wait) {
     metrics_ws_rejected("rate");
     /* a client that keeps sending while refused is flooding: cut it off */
-    if (++s->refused_in_row > e->app->config->ws_burst) return -1;
+    if (++s->conn_rate.refused_in_row > e->app->config->ws_burst) return -1;
     char msg[64];
     snprintf(msg, sizeof msg, "rate limited, retry after %lld ms", (long long)wait);
     return engine_send_json(e, s,
@@ -122,7 +159,7 @@ int engine_session_message(struct engine *e, struct engine_session *s, const cha
                ? -1
                : 0;
   }
-  s->refused_in_row = 0;
+  s->conn_rate.refused_in_row = 0;
   json_t *reply = jsonrpc_handle(e, s, text, len);
   if (!reply) return 0;
   metrics_ws_message_out();

@@ -57,6 +57,11 @@ static int m_login(struct rpc_ctx *c, json_t *params, json_t **result) {
     /* a session speaks for one account: its subscriptions were authorised for it */
     return fail(c, RPC_INVALID_PARAMS, "this connection is logged in as another account", NULL);
   }
+  if (!c->s->logged_in && c->s->conn &&
+      engine_account_sessions(c->e, who.account) >= c->e->app->config->ws_max_connections_per_account)
+    return fail(c, RPC_FORBIDDEN, "too many connections for this account",
+                json_pack("{s:i}", "max_connections_per_account",
+                          c->e->app->config->ws_max_connections_per_account));
   c->s->who = who;
   c->s->logged_in = 1;
   json_t *roles = json_array();

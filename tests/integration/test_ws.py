@@ -258,3 +258,41 @@ def test_open_connections_gauge(env):
         for c in cs:
             await c.close()
     run(go())
+
+
+def test_connections_per_account_capped(env):
+    maker = env.new_account(["maker"])
+    async def go():
+        cs = [await WsClient(env.ws).connect() for _ in range(4)]
+        for c in cs[:3]:
+            assert "result" in await c.login(maker)
+        r = await cs[3].login(maker)  # itest config: 3 per account
+        assert r["error"]["code"] == 14016 and r["error"]["data"]["max_connections_per_account"] == 3, r
+        await cs[0].close()
+        await asyncio.sleep(0.3)
+        assert "result" in await cs[3].login(maker)  # a slot freed up
+        for c in cs[1:]:
+            await c.close()
+    run(go())
+
+
+def test_rate_limit_is_per_account_across_connections(env):
+    maker = env.new_account(["maker"])
+    async def go():
+        a = await WsClient(env.ws).connect()
+        b = await WsClient(env.ws).connect()
+        await a.login(maker)
+        await b.login(maker)
+        msg = '{"jsonrpc":"2.0","id":1,"method":"public/get_time"}'
+        for _ in range(70):  # 140 in all: each connection is under its burst (100), the account is not
+            await a.ws.send(msg)
+            await b.ws.send(msg)
+        limited = 0
+        for c in (a, b):
+            for _ in range(70):
+                m = json.loads(await asyncio.wait_for(c.ws.recv(), 10))
+                limited += "error" in m and m["error"]["code"] == -32000
+        assert limited >= 20, limited
+        await a.close()
+        await b.close()
+    run(go())
