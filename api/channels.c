@@ -1,9 +1,11 @@
 /* channels: channel registry, access rules, snapshots and sequenced notifications. */
 #include "channels.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "desk.h"
 #include "roles.h"
 
 #define CHANNEL_NAME_MAX 128
@@ -50,12 +52,16 @@ static const char *classify(struct engine *e, struct engine_session *s, const ch
 
 /* The current state a new subscriber starts from. */
 static json_t *snapshot(struct engine *e, enum channel_kind kind, const char *name) {
-  (void)e;
-  if (kind == CH_AUCTION)
-    /* the vault cycle publishes its stage here; until an auction runs it is idle */
-    return json_pack("[{s:s,s:s,s:n}]", "vault_id", name + 8, "stage", "collateral_only",
-                     "auction");
-  return json_array(); /* no RFQs, quotes or trades are live for this maker */
+  char account[72];
+  const char *dot = strrchr(name, '.');
+  snprintf(account, sizeof account, "%.*s", dot ? (int)(dot - name) : 0, name);
+  if (!e->desk) return json_array();
+  switch (kind) {
+  case CH_AUCTION: return desk_snapshot_auction(e->desk, name + 8);
+  case CH_RFQS: return desk_snapshot_rfqs(e->desk, account);
+  case CH_QUOTES: return desk_snapshot_quotes(e->desk, account);
+  default: return desk_snapshot_trades(e->desk, account);
+  }
 }
 
 static json_t *notification(const struct channel *c, json_t *data, int is_snapshot) {

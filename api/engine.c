@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "channels.h"
+#include "desk.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "metrics.h"
@@ -16,6 +17,7 @@
 struct engine_job {
   struct auth_identity who;
   int anonymous;
+  int internal;
   char *body;
   size_t len;
   char *reply;
@@ -38,6 +40,8 @@ struct engine *engine_new(struct app *app, const struct engine_transport *t) {
     return NULL;
   }
   pthread_mutex_init(&e->lock, NULL);
+  e->desk = desk_new(e);
+  if (!e->desk) log_event(LOG_ERROR, "desk_start_failed", NULL);
   return e;
 }
 
@@ -58,6 +62,8 @@ void engine_free(struct engine *e) {
   if (!e) return;
   engine_close(e);
   while (e->sessions) engine_session_close(e, e->sessions);
+  desk_free(e->desk);
+  e->desk = NULL;
   channels_free_all(e);
   strmap_each(e->account_rate, free_bucket, NULL);
   strmap_free(e->account_rate);
@@ -91,6 +97,7 @@ struct engine_session *engine_session_open(struct engine *e, void *conn) {
 
 void engine_session_close(struct engine *e, struct engine_session *s) {
   if (!s) return;
+  if (e->desk) desk_session_closed(e->desk, s);
   channels_session_gone(e, s);
   if (s->prev) s->prev->next = s->next;
   else e->sessions = s->next;
@@ -173,6 +180,7 @@ static void run_job(struct engine *e, struct engine_job *j) {
     s.who = j->who;
     s.logged_in = 1;
   }
+  s.internal = j->internal;
   json_t *reply = jsonrpc_handle(e, &s, j->body, j->len);
   if (reply) {
     j->reply = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
@@ -180,7 +188,12 @@ static void run_job(struct engine *e, struct engine_job *j) {
   }
 }
 
+void engine_tick(struct engine *e) {
+  if (e->desk) desk_tick(e->desk);
+}
+
 void engine_drain(struct engine *e) {
+  if (e->desk) desk_drain(e->desk);
   for (;;) {
     pthread_mutex_lock(&e->lock);
     struct engine_job *j = e->jobs_head;
@@ -200,8 +213,21 @@ void engine_drain(struct engine *e) {
   }
 }
 
+static int call(struct engine *e, const struct auth_identity *who, const char *body, size_t len,
+                char **reply, int timeout_ms, int internal);
+
 int engine_call_rpc(struct engine *e, const struct auth_identity *who, const char *body,
                     size_t len, char **reply, int timeout_ms) {
+  return call(e, who, body, len, reply, timeout_ms, 0);
+}
+
+int engine_call_internal(struct engine *e, const struct auth_identity *who, const char *body,
+                         size_t len, char **reply, int timeout_ms) {
+  return call(e, who, body, len, reply, timeout_ms, 1);
+}
+
+static int call(struct engine *e, const struct auth_identity *who, const char *body, size_t len,
+                char **reply, int timeout_ms, int internal) {
   struct engine_job *j = calloc(1, sizeof *j);
   if (!j) return -1;
   j->body = malloc(len + 1);
@@ -214,6 +240,7 @@ int engine_call_rpc(struct engine *e, const struct auth_identity *who, const cha
   j->len = len;
   if (who && who->account[0]) j->who = *who;
   else j->anonymous = 1;
+  j->internal = internal;
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);
   pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

@@ -37,14 +37,20 @@ const char *engine_session_account(const struct engine_session *s);
 int engine_session_message(struct engine *e, struct engine_session *s, const char *text,
                            size_t len);
 
-/* Runs the calls other threads posted (engine thread, after a wake). */
+/* Runs the calls other threads posted and the desk writer's completions (engine thread,
+ * after a wake). */
 void engine_drain(struct engine *e);
+/* Periodic work: auction timers (engine thread, every ~100 ms). */
+void engine_tick(struct engine *e);
 
 /* From any other thread: runs one JSON-RPC request on the engine thread as `who` (NULL:
  * anonymous) and waits for the reply (malloc'ed into *reply). 0, or -1 when the engine is
  * closed or did not answer within timeout_ms. */
 int engine_call_rpc(struct engine *e, const struct auth_identity *who, const char *body,
                     size_t len, char **reply, int timeout_ms);
+/* The same for a trusted REST route: the call may use internal methods. */
+int engine_call_internal(struct engine *e, const struct auth_identity *who, const char *body,
+                         size_t len, char **reply, int timeout_ms);
 
 /* Stops taking posted calls (they fail at once) and answers those still queued. */
 void engine_close(struct engine *e);

@@ -28,6 +28,8 @@ struct engine_session {
   struct channel *subs[SESSION_MAX_CHANNELS];
   int nsubs;
   struct rate_bucket conn_rate; /* per connection */
+  int cancel_on_disconnect;     /* private/set_cancel_on_disconnect */
+  int internal;                 /* a call posted by a trusted REST route */
   struct engine_session *next, *prev;
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "channels.h"
+#include "desk.h"
 #include "log.h"
 #include "roles.h"
 #include "rpc_errors.h"
@@ -11,6 +12,7 @@
 struct rpc_ctx {
   struct engine *e;
   struct engine_session *s;
+  const char *method;
   int err_code;
   const char *err_msg;
   json_t *err_data;
@@ -123,11 +125,27 @@ static json_t *current_subscriptions(struct engine_session *s) {
   return a;
 }
 
+/* The RFQ desk's methods (desk_rpc.c). */
+static int m_desk(struct rpc_ctx *c, json_t *params, json_t **result) {
+  struct desk_error err = {0, NULL, NULL};
+  if (!c->e->desk) return fail(c, RPC_UNAVAILABLE, "the desk is not running", NULL);
+  if (desk_rpc(c->e->desk, c->s, c->method, params, result, &err) == 0) return 0;
+  return fail(c, err.code, err.message, err.data);
+}
+
 static const struct rpc_method methods[] = {
     {"public/login", RPC_FLAG_WS_ONLY, 0, m_login},
     {"public/get_time", 0, 0, m_get_time},
     {"subscribe", RPC_FLAG_WS_ONLY, 0, m_subscribe},
     {"unsubscribe", RPC_FLAG_WS_ONLY, 0, m_unsubscribe},
+    {"private/send_quote", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/replace_quote", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/cancel_quote", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/cancel_batch_quotes", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/get_quotes", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/poll_rfqs", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
+    {"private/set_cancel_on_disconnect", RPC_FLAG_NEED_LOGIN | RPC_FLAG_WS_ONLY, ROLE_MAKER, m_desk},
+    {"operator/start_auction", RPC_FLAG_NEED_LOGIN, ROLE_ADMIN | ROLE_OPERATOR, m_desk},
 };
 
 json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data) {
@@ -190,7 +208,7 @@ json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *t
   }
   json_t *empty = NULL;
   if (!params) params = empty = json_object();
-  struct rpc_ctx c = {e, s, 0, NULL, NULL};
+  struct rpc_ctx c = {e, s, m->name, 0, NULL, NULL};
   json_t *result = NULL;
   int rc = m->fn(&c, params, &result);
   json_decref(empty);

@@ -54,6 +54,8 @@ static struct route routes[] = {
     {"POST", "/v1/depots/{id}/trade", ROLE_BUYER, 0, route_depot_trade, -1},
     {"POST", "/v1/admin/accounts/{account}/credit", ROLE_ADMIN, 0, route_admin_credit, -1},
     {"PATCH", "/v1/admin/vaults/{id}", ROLE_ADMIN | ROLE_OPERATOR, 0, route_admin_vault_patch, -1},
+    {"POST", "/v1/admin/vaults/{id}/auctions", ROLE_ADMIN | ROLE_OPERATOR, 0, route_admin_auction_start,
+     -1},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 static int unmatched_metric = -1;

@@ -30,6 +30,7 @@ struct ws_conn {
 struct ws_server {
   struct app *app;
   struct lws_context *ctx;
+  lws_sorted_usec_list_t tick; /* the engine's periodic work */
   struct engine *engine;
   lws_retry_bo_t idle_policy;
   volatile int interrupted;
@@ -186,6 +187,14 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
   }
 }
 
+#define ENGINE_TICK_US (100 * LWS_US_PER_MS)
+
+static void on_tick(lws_sorted_usec_list_t *sul) {
+  struct ws_server *s = lws_container_of(sul, struct ws_server, tick);
+  engine_tick(s->engine);
+  lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, ENGINE_TICK_US);
+}
+
 static const struct lws_protocols protocols[] = {
     {"optdesk", callback, sizeof(struct ws_conn), 16384, 0, NULL, 0},
     {NULL, NULL, 0, 0, 0, NULL, 0},
@@ -246,6 +255,7 @@ struct ws_server *ws_server_start(struct app *app, char *err, size_t errcap) {
     free(s);
     return NULL;
   }
+  lws_sul_schedule(s->ctx, 0, &s->tick, on_tick, ENGINE_TICK_US);
   return s;
 }
 

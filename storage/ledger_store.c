@@ -282,3 +282,22 @@ int store_queue_paid(struct db *db, long long id, money_u128 assets, int64_t now
                  " paid_ms = $3::BIGINT WHERE id = $1::BIGINT AND status = 'queued'",
                  3, p, NULL);
 }
+
+int store_vault_book(struct db *db, const char *id, money_u128 *open_spreads, money_i128 *usdc) {
+  struct pg_result *r = NULL;
+  const char *p[] = {id};
+  int st = db_exec(db, "SELECT open_spreads::TEXT, usdc_balance::TEXT FROM vaults WHERE id = $1", 1,
+                   p, &r);
+  if (st) return st;
+  if (db_rows(r) != 1) {
+    db_result_free(r);
+    return STORE_ENOTFOUND;
+  }
+  const char *u = db_value(r, 0, 1);
+  money_i128 x = 0;
+  st = sql_num(db_value(r, 0, 0), open_spreads);
+  if (st == STORE_OK && money_parse_signed(u, strlen(u), 0, &x) != MONEY_OK) st = STORE_EINTERNAL;
+  if (st == STORE_OK) *usdc = x;
+  db_result_free(r);
+  return st;
+}

@@ -30,6 +30,10 @@ STORE_WUR int store_vault_each(struct db *db, store_vault_fn fn, void *arg);
 /* Writes totals, locked assets, fee accrual time, stage and paused. */
 STORE_WUR int store_vault_save(struct db *db, const struct store_vault *v);
 
+/* A covered put spread vault's cycle book: open spreads and the signed USDC balance. */
+STORE_WUR int store_vault_book(struct db *db, const char *id, money_u128 *open_spreads,
+                               money_i128 *usdc);
+
 /* Share balance (0 when no row). */
 STORE_WUR int store_shares_get(struct db *db, const char *vault, const char *account,
                                int for_update, money_u128 *shares, money_u128 *queued);

@@ -268,10 +268,15 @@ TEST(engine_dispatch_time_and_errors) {
   CHECK_INT_EQ(json_integer_value(json_object_get(r, "result")), 42);
   CHECK_STR_EQ(json_string_value(json_object_get(r, "id")), "a");
   json_decref(r);
-  const char *bad = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"private/send_quote\"}";
+  const char *bad = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"private/no_such\"}";
   CHECK_INT_EQ(engine_session_message(f.e, s, bad, strlen(bad)), 0);
   r = sink_json(&f.sink, 1);
   CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(r, "error"), "code")), -32601);
+  json_decref(r);
+  const char *early = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"private/send_quote\"}";
+  CHECK_INT_EQ(engine_session_message(f.e, s, early, strlen(early)), 0);
+  r = sink_json(&f.sink, 2);
+  CHECK_INT_EQ(json_integer_value(json_object_get(json_object_get(r, "error"), "code")), 14015);
   json_decref(r);
   engine_session_close(f.e, s);
   fixture_cleanup(&f);

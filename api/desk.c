@@ -1,0 +1,780 @@
+/* desk: auctions run in the engine: marks from the oracles, auction events, the mandate,
+ * fills committed by the desk writer before anyone is told, channel notifications. */
+#include "desk_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "asset.h"
+#include "black_scholes.h"
+#include "calendar.h"
+#include "channels.h"
+#include "instrument.h"
+#include "log.h"
+#include "mandate_spread.h"
+#include "mandate_structure.h"
+#include "oracles.h"
+#include "to_money.h"
+
+#define CONTRACT_DECIMALS 8
+
+json_t *desk_amount(money_u128 v, unsigned decimals) {
+  char buf[MONEY_FMT_MAX];
+  if (money_format(v, decimals, buf, sizeof buf) < 0) buf[0] = 0;
+  return json_string(buf);
+}
+
+static json_t *id_json(uint64_t id) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "%llu", (unsigned long long)id);
+  return json_string(buf);
+}
+
+static void fmt_id(uint64_t id, char buf[24]) { snprintf(buf, 24, "%llu", (unsigned long long)id); }
+
+struct desk_vault *desk_vault_find(struct desk *d, const char *id) {
+  for (int i = 0; i < d->nvaults; i++)
+    if (strcmp(d->vaults[i].id, id) == 0) return &d->vaults[i];
+  return NULL;
+}
+
+struct desk_vault *desk_rfq_vault(struct desk *d, uint64_t rfq_id) {
+  for (int i = 0; i < d->nvaults; i++)
+    if (d->vaults[i].rfq_status && d->vaults[i].rfq_id == rfq_id) return &d->vaults[i];
+  return NULL;
+}
+
+uint64_t desk_maker_num(struct desk *d, const char *maker) {
+  uintptr_t n = (uintptr_t)strmap_get(d->maker_nums, maker);
+  if (!n) {
+    n = (uintptr_t)++d->next_maker_num;
+    if (strmap_put(d->maker_nums, maker, (void *)n) != 0) return 0;
+  }
+  return (uint64_t)n;
+}
+
+json_t *desk_rfq_json(const struct desk_vault *v) {
+  json_t *legs = json_array();
+  for (int k = 0; k < v->nlegs; k++)
+    json_array_append_new(legs, json_pack("{s:s,s:s,s:o}", "instrument_name", v->legs[k].instrument,
+                                          "direction", v->legs[k].sell ? "sell" : "buy", "amount",
+                                          desk_amount(v->rfq_amount, CONTRACT_DECIMALS)));
+  return json_pack("{s:o,s:s,s:s,s:o,s:I,s:I,s:s}", "rfq_id", id_json(v->rfq_id), "vault_id", v->id,
+                   "status", v->rfq_status ? v->rfq_status : "closed", "legs", legs, "valid_until",
+                   (json_int_t)v->rfq_valid_until, "creation_timestamp", (json_int_t)v->rfq_created,
+                   "filled_pct", strcmp(v->rfq_status ? v->rfq_status : "", "filled") ? "0" : "100");
+}
+
+json_t *desk_quote_json(const struct desk_quote *q) {
+  json_t *legs = json_array();
+  for (int k = 0; k < q->v->nlegs; k++)
+    json_array_append_new(
+        legs, json_pack("{s:s,s:s,s:o,s:o}", "instrument_name", q->v->legs[k].instrument, "direction",
+                        q->v->legs[k].sell ? "sell" : "buy", "amount",
+                        desk_amount(q->amount, CONTRACT_DECIMALS), "price", desk_amount(q->price[k], 6)));
+  return json_pack("{s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "quote_id",
+                   id_json(q->id), "rfq_id", id_json(q->rfq_id), "vault_id", q->v->id, "direction",
+                   "sell", "legs", legs, "credit", desk_amount(q->credit, 6), "max_fee",
+                   desk_amount(q->max_fee, 6), "nonce", (json_int_t)q->nonce, "signature_expiry_sec",
+                   (json_int_t)(q->expiry_ms / 1000), "label", q->label, "status", q->status,
+                   "cancel_reason", q->cancel_reason, "fill_pct",
+                   strcmp(q->status, "filled") ? "0" : "100", "creation_timestamp",
+                   (json_int_t)q->created_ms, "last_update_timestamp", (json_int_t)q->updated_ms);
+}
+
+static void publish_to(struct desk *d, const char *account, const char *suffix, json_t *data) {
+  char name[96];
+  snprintf(name, sizeof name, "%s.%s", account, suffix);
+  channels_publish(d->e, name, data);
+}
+
+/* An RFQ change goes to every logged-in maker's {wallet}.rfqs, once per account. */
+static void publish_rfq(struct desk *d, struct desk_vault *v) {
+  struct strmap *seen = strmap_new();
+  for (struct engine_session *s = d->e->sessions; s; s = s->next) {
+    if (!s->logged_in || !(s->who.roles & (1 << 3)) || !seen || strmap_get(seen, s->who.account))
+      continue;
+    strmap_put(seen, s->who.account, (void *)1);
+    publish_to(d, s->who.account, "rfqs", json_pack("[o]", desk_rfq_json(v)));
+  }
+  strmap_free(seen);
+  desk_publish_auction(d, v);
+}
+
+void desk_publish_quote(struct desk *d, const struct desk_quote *q) {
+  publish_to(d, q->maker, "quotes", json_pack("[o]", desk_quote_json(q)));
+}
+
+static json_t *auction_json(struct desk *d, struct desk_vault *v) {
+  int64_t now = clock_now_ms(&d->app->clock);
+  struct auction_view view;
+  if (!v->a || auction_view(v->a, now, &view) != AUCTION_OK)
+    return json_pack("{s:s,s:s,s:n}", "vault_id", v->id, "stage", "collateral_only", "auction");
+  json_t *legs = json_array();
+  for (int k = 0; k < v->nlegs; k++)
+    json_array_append_new(legs, json_pack("{s:s,s:s}", "instrument_name", v->legs[k].instrument,
+                                          "direction", v->legs[k].sell ? "sell" : "buy"));
+  json_t *a = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I}", "auction_id", id_json(v->auction_id),
+                        "state", v->finished ? "finished" : "running", "legs", legs, "total",
+                        desk_amount(view.total, CONTRACT_DECIMALS), "sold",
+                        desk_amount(view.sold, CONTRACT_DECIMALS), "remaining",
+                        desk_amount(view.remaining, CONTRACT_DECIMALS), "lots_filled",
+                        (json_int_t)view.lots_filled, "started_ms", (json_int_t)view.started_ms,
+                        "hard_stop_at_ms", (json_int_t)view.hard_stop_at_ms);
+  if (v->rfq_status) json_object_set_new(a, "rfq", desk_rfq_json(v));
+  if (v->finished) {
+    json_object_set_new(a, "finish_reason", json_string(v->finish_reason));
+    json_object_set_new(a, "unfilled", desk_amount(v->unfilled, CONTRACT_DECIMALS));
+  }
+  return json_pack("{s:s,s:s,s:o}", "vault_id", v->id, "stage",
+                   v->finished ? "collateral_only" : "option_auction", "auction", a);
+}
+
+void desk_publish_auction(struct desk *d, struct desk_vault *v) {
+  char name[96];
+  snprintf(name, sizeof name, "auction.%s", v->id);
+  channels_publish(d->e, name, json_pack("[o]", auction_json(d, v)));
+}
+
+/* ---- audit rows, written behind the fast path ---- */
+
+static void audit(struct desk *d, const char *sql, int n, const char *const *p) {
+  struct desk_job *j = desk_job_new(0);
+  if (!j) return;
+  if (desk_job_stmt(j, sql, n, p, 0) != 0) {
+    desk_job_free(j);
+    return;
+  }
+  desk_writer_post(d->writer, j);
+}
+
+static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
+  char id[24], auction[24], amount[MONEY_FMT_MAX], created[24], until[24];
+  fmt_id(v->rfq_id, id);
+  fmt_id(v->auction_id, auction);
+  if (money_format(v->rfq_amount, 0, amount, sizeof amount) < 0) amount[0] = 0;
+  snprintf(created, sizeof created, "%lld", (long long)v->rfq_created);
+  snprintf(until, sizeof until, "%lld", (long long)v->rfq_valid_until);
+  if (insert) {
+    const char *p[] = {id, auction, amount, created, until, v->rfq_status};
+    audit(d, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
+             " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, $6)",
+          6, p);
+  } else {
+    const char *p[] = {id, v->rfq_status};
+    audit(d, "UPDATE rfqs SET status = $2 WHERE id = $1::BIGINT", 2, p);
+  }
+}
+
+static char *quote_legs_text(const struct desk_quote *q) {
+  json_t *holder = desk_quote_json(q);
+  json_t *legs = json_object_get(holder, "legs");
+  char *s = json_dumps(legs, JSON_COMPACT);
+  json_decref(holder);
+  return s;
+}
+
+void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
+  char id[24];
+  fmt_id(q->id, id);
+  if (!insert) {
+    const char *p[] = {id, q->status, q->cancel_reason};
+    audit(d, "UPDATE quotes SET status = $2, cancel_reason = $3 WHERE id = $1::BIGINT AND status = 'open'",
+          3, p);
+    return;
+  }
+  char rfq[24], nonce[24], credit[MONEY_FMT_MAX], fee[MONEY_FMT_MAX], expiry[24], created[24];
+  fmt_id(q->rfq_id, rfq);
+  snprintf(nonce, sizeof nonce, "%lld", q->nonce);
+  if (money_format(q->credit, 0, credit, sizeof credit) < 0) credit[0] = 0;
+  if (money_format(q->max_fee, 0, fee, sizeof fee) < 0) fee[0] = 0;
+  snprintf(expiry, sizeof expiry, "%lld", (long long)q->expiry_ms);
+  snprintf(created, sizeof created, "%lld", (long long)q->created_ms);
+  char *legs = quote_legs_text(q);
+  const char *p[] = {id, rfq, q->maker, nonce, legs ? legs : "[]", credit, fee, expiry, q->label,
+                     created};
+  audit(d, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee, expiry_ms, label,"
+           " created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3, $4::BIGINT, $5::JSONB,"
+           " $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9, $10::BIGINT, 'open')",
+        10, p);
+  free(legs);
+}
+
+static struct desk_quote *quote_get(struct desk *d, uint64_t id) {
+  char key[24];
+  fmt_id(id, key);
+  return strmap_get(d->quotes, key);
+}
+
+static void quote_close(struct desk *d, struct desk_quote *q, const char *status, const char *why) {
+  if (!q || strcmp(q->status, "open") != 0) return;
+  q->status = status;
+  snprintf(q->cancel_reason, sizeof q->cancel_reason, "%s", why ? why : "");
+  q->updated_ms = clock_now_ms(&d->app->clock);
+  desk_audit_quote(d, q, 0);
+  desk_publish_quote(d, q);
+}
+
+/* ---- marks ---- */
+
+/* The spread's marks at now: Black–Scholes puts on the oracle's spot and surface. */
+static void update_mark(struct desk *d, struct desk_vault *v, int64_t now) {
+  v->mark_ok = 0;
+  struct oracle_market m;
+  struct oracle_problem p;
+  if (v->nlegs != 2 || oracles_market(d->app->oracles, v->legs[0].underlying, now, &m, &p) != ORACLE_OK)
+    return;
+  double price[2];
+  for (int k = 0; k < 2; k++) {
+    double sigma = 0;
+    if (oracles_iv(&m, v->legs[k].strike, v->legs[k].expiry_ms, &sigma) != ORACLE_OK) return;
+    double K = pricing_from_money(v->legs[k].strike, 6);
+    if (pricing_bs_price(v->legs[k].put ? PRICING_PUT : PRICING_CALL, m.S, K,
+                         pricing_tau_years(now, v->legs[k].expiry_ms), sigma, m.rate, &price[k]))
+      return;
+  }
+  int hi = v->legs[0].sell ? 0 : 1; /* the leg the vault sells */
+  double credit = price[hi] - price[1 - hi];
+  money_u128 mark = 0;
+  /* the mark credit sets the floor: rounded down it never asks the maker for more */
+  if (credit < 0 || pricing_to_money_down(credit, 6, &mark)) return;
+  v->mark_credit = mark;
+  v->spread_mark = mark;
+  v->spot = m.spot;
+  v->spot_ms = m.spot_ts;
+  v->surface_ms = m.surface_ts;
+  v->mark_ok = 1;
+}
+
+/* ---- execution: mandate, then the durable fill ---- */
+
+static void record_refusal(struct desk *d, struct desk_vault *v, const struct desk_quote *q,
+                           const struct mandate_refusal *why, int code, int64_t now) {
+  char auction[24], quote[24], t[24], value[MONEY_FMT_MAX], bound[MONEY_FMT_MAX];
+  fmt_id(v->auction_id, auction);
+  fmt_id(q->id, quote);
+  snprintf(t, sizeof t, "%lld", (long long)now);
+  if (money_format_signed(why->value, 0, value, sizeof value) < 0) value[0] = 0;
+  if (money_format_signed(why->bound, 0, bound, sizeof bound) < 0) bound[0] = 0;
+  json_t *det = json_pack("{s:s,s:s,s:s,s:s,s:i}", "what", why->what ? why->what : "", "unit",
+                          mandate_unit_name(why->unit), "value", value, "bound", bound, "leg", why->leg);
+  char *dj = json_dumps(det, JSON_COMPACT);
+  json_decref(det);
+  const char *p[] = {v->id, auction, quote, q->maker, mandate_strerror(code), dj ? dj : "{}", t};
+  audit(d, "INSERT INTO mandate_refusals(vault_id, auction_id, quote_id, maker_id, reason, details,"
+           " business_ms) VALUES ($1, $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::BIGINT)",
+        7, p);
+  free(dj);
+  log_event(LOG_WARN, "mandate_refused", "vault=%s quote=%s maker=%s reason=%s value=%s bound=%s",
+            v->id, quote, q->maker, mandate_strerror(code), value, bound);
+}
+
+static money_u128 tvl_usd(const struct desk_vault *v) {
+  money_u128 unit = 1, tvl = 0;
+  for (unsigned k = 0; k < v->collateral_decimals; k++) unit *= 10;
+  if (money_muldiv_down(v->collateral, v->spot, unit, &tvl)) tvl = 0;
+  return tvl;
+}
+
+static int mandate_ok(struct desk *d, struct desk_vault *v, const struct desk_quote *q, int64_t now,
+                      struct mandate_refusal *why) {
+  struct mandate_leg legs[2];
+  for (int k = 0; k < v->nlegs; k++) {
+    legs[k].type = v->legs[k].put ? MANDATE_PUT : MANDATE_CALL;
+    legs[k].strike = v->legs[k].strike;
+    legs[k].expiry_ms = v->legs[k].expiry_ms;
+    legs[k].side = v->legs[k].sell ? MANDATE_SELL : MANDATE_BUY;
+    legs[k].amount = q->amount;
+  }
+  struct mandate_spread_trade t = {legs, (size_t)v->nlegs, (money_i128)q->credit, v->mark_credit,
+                                   v->spread_mark, {v->spot_ms, v->surface_ms}};
+  if (!v->mark_ok) { /* no fresh marks: the oracle times make the mandate refuse as stale */
+    t.oracle.spot_ms = 0;
+    t.oracle.surface_ms = 0;
+  }
+  struct mandate_vault_state vs = {v->collateral, v->collateral_decimals, v->spot ? v->spot : 1,
+                                   v->open_spreads, v->usdc, tvl_usd(v)};
+  (void)d;
+  return mandate_check_spread(&v->mandate, &t, &vs, v->loss, now, why);
+}
+
+static void execute(struct desk *d, struct desk_vault *v, const struct auction_event *ev, int64_t now) {
+  struct desk_quote *q = quote_get(d, ev->quote_id);
+  struct mandate_refusal why;
+  memset(&why, 0, sizeof why);
+  int st = q ? mandate_ok(d, v, q, now, &why) : MANDATE_EINVALID;
+  if (st != MANDATE_OK) {
+    if (q) record_refusal(d, v, q, &why, st, now);
+    if (auction_execution_result(v->a, now, ev->quote_id, 0) != AUCTION_OK)
+      log_event(LOG_ERROR, "auction_result_failed", "vault=%s", v->id);
+    char reason[48];
+    snprintf(reason, sizeof reason, "mandate:%s", mandate_strerror(st));
+    quote_close(d, q, "cancelled", reason);
+    return;
+  }
+  /* durable before acknowledged: the fill, the quote, the RFQ, the auction and the vault's
+   * book change in one transaction; the maker hears of it after the commit */
+  money_u128 premium = 0;
+  if (money_muldiv_down(q->credit, q->amount, (money_u128)100000000, &premium) || premium == 0) {
+    if (auction_execution_result(v->a, now, ev->quote_id, 0) != AUCTION_OK) return;
+    quote_close(d, q, "cancelled", "premium_rounds_to_zero");
+    return;
+  }
+  struct desk_job *j = desk_job_new(1);
+  if (!j) return;
+  char quote[24], rfq[24], auction[24], amount[MONEY_FMT_MAX], credit[MONEY_FMT_MAX],
+      prem[MONEY_FMT_MAX], mark[MONEY_FMT_MAX], t[24];
+  fmt_id(q->id, quote);
+  fmt_id(q->rfq_id, rfq);
+  fmt_id(v->auction_id, auction);
+  if (money_format(q->amount, 0, amount, sizeof amount) < 0 ||
+      money_format(q->credit, 0, credit, sizeof credit) < 0 ||
+      money_format(premium, 0, prem, sizeof prem) < 0 ||
+      money_format(v->mark_credit, 0, mark, sizeof mark) < 0)
+    amount[0] = 0;
+  snprintf(t, sizeof t, "%lld", (long long)now);
+  char *legs = quote_legs_text(q);
+  const char *fill[] = {quote, rfq, auction, v->id, q->maker, legs ? legs : "[]", amount, credit,
+                        prem, mark, t};
+  desk_job_stmt(j, "INSERT INTO fills(quote_id, rfq_id, auction_id, vault_id, maker_id, legs, amount,"
+                   " credit, premium, fee, mark_credit, mandate, business_ms) VALUES ($1::BIGINT,"
+                   " $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC, $8::NUMERIC, $9::NUMERIC,"
+                   " 0, $10::NUMERIC, 'passed', $11::BIGINT)",
+                11, fill, 0);
+  const char *qp[] = {quote};
+  desk_job_stmt(j, "UPDATE quotes SET status = 'filled' WHERE id = $1::BIGINT AND status = 'open'"
+                   " RETURNING id",
+                1, qp, 1);
+  const char *rp[] = {rfq};
+  desk_job_stmt(j, "UPDATE rfqs SET status = 'filled' WHERE id = $1::BIGINT", 1, rp, 0);
+  const char *ap[] = {auction, amount};
+  desk_job_stmt(j, "UPDATE auctions SET sold_amount = sold_amount + $2::NUMERIC WHERE id = $1::BIGINT"
+                   " RETURNING id",
+                2, ap, 1);
+  const char *vp[] = {v->id, prem, amount};
+  desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
+                   " open_spreads = open_spreads + $3::NUMERIC WHERE id = $1 RETURNING id",
+                3, vp, 1);
+  free(legs);
+  j->ctx = v;
+  j->tag = q->id;
+  v->executing = q->id;
+  desk_writer_post(d->writer, j);
+}
+
+static void fill_done(struct desk *d, struct desk_job *j) {
+  struct desk_vault *v = j->ctx;
+  struct desk_quote *q = quote_get(d, j->tag);
+  int64_t now = clock_now_ms(&d->app->clock);
+  v->executing = 0;
+  int ok = j->status == 0 && q;
+  if (auction_execution_result(v->a, now, j->tag, ok) != AUCTION_OK)
+    log_event(LOG_ERROR, "auction_result_failed", "vault=%s quote=%llu", v->id,
+              (unsigned long long)j->tag);
+  if (!q) return;
+  if (!ok) {
+    quote_close(d, q, "cancelled", "execution_failed");
+    return;
+  }
+  money_u128 premium = 0;
+  if (money_muldiv_down(q->credit, q->amount, (money_u128)100000000, &premium)) premium = 0;
+  v->open_spreads += q->amount;
+  v->usdc += (money_i128)premium;
+  struct mandate_leg legs[2];
+  for (int k = 0; k < v->nlegs; k++) {
+    legs[k].type = MANDATE_PUT;
+    legs[k].strike = v->legs[k].strike;
+    legs[k].expiry_ms = v->legs[k].expiry_ms;
+    legs[k].side = v->legs[k].sell ? MANDATE_SELL : MANDATE_BUY;
+    legs[k].amount = q->amount;
+  }
+  struct mandate_spread_trade t = {legs, (size_t)v->nlegs, (money_i128)q->credit, v->mark_credit,
+                                   v->spread_mark, {v->spot_ms, v->surface_ms}};
+  money_i128 loss = 0;
+  if (mandate_spread_loss(&t, &loss) == MANDATE_OK && mandate_loss_record(v->loss, now, loss) != MANDATE_OK)
+    log_event(LOG_WARN, "mandate_loss_record_failed", "vault=%s", v->id);
+  q->status = "filled";
+  q->updated_ms = now;
+  struct desk_fill *f = &d->fills[d->nfills++ % DESK_RECENT_FILLS];
+  memset(f, 0, sizeof *f);
+  f->quote_id = q->id;
+  f->rfq_id = q->rfq_id;
+  snprintf(f->maker, sizeof f->maker, "%s", q->maker);
+  snprintf(f->vault, sizeof f->vault, "%s", v->id);
+  f->amount = q->amount;
+  f->credit = q->credit;
+  f->price[0] = q->price[0];
+  f->price[1] = q->price[1];
+  f->time = now;
+  log_event(LOG_INFO, "fill", "vault=%s quote=%llu maker=%s amount_units=%llu", v->id,
+            (unsigned long long)q->id, q->maker, (unsigned long long)q->amount);
+  json_t *trades = json_array();
+  for (int k = 0; k < v->nlegs; k++) {
+    char trade_id[40];
+    snprintf(trade_id, sizeof trade_id, "%llu-%d", (unsigned long long)q->id, k);
+    json_array_append_new(
+        trades, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:I}", "trade_id", trade_id, "quote_id",
+                          id_json(q->id), "rfq_id", id_json(q->rfq_id), "instrument_name",
+                          v->legs[k].instrument, "direction", v->legs[k].sell ? "buy" : "sell",
+                          "amount", desk_amount(q->amount, CONTRACT_DECIMALS), "price",
+                          desk_amount(q->price[k], 6), "fee", "0", "timestamp", (json_int_t)now));
+  }
+  publish_to(d, q->maker, "trades", trades);
+  desk_publish_quote(d, q);
+  desk_publish_auction(d, v);
+}
+
+void desk_drain(struct desk *d) {
+  struct desk_job *j = desk_writer_take_done(d->writer);
+  while (j) {
+    struct desk_job *next = j->next;
+    fill_done(d, j);
+    desk_job_free(j);
+    j = next;
+  }
+}
+
+/* ---- the auction's events ---- */
+
+static void on_event(struct desk *d, struct desk_vault *v, const struct auction_event *ev, int64_t now) {
+  char auction[24];
+  fmt_id(v->auction_id, auction);
+  switch (ev->type) {
+  case AUCTION_EV_RFQ_OPENED:
+    v->rfq_id = ev->rfq_id;
+    v->rfq_amount = ev->amount;
+    v->rfq_created = ev->created_ms;
+    v->rfq_valid_until = ev->valid_until_ms;
+    v->rfq_status = "open";
+    audit_rfq(d, v, 1);
+    publish_rfq(d, v);
+    break;
+  case AUCTION_EV_EXECUTE:
+    execute(d, v, ev, now);
+    break;
+  case AUCTION_EV_RFQ_FILLED:
+  case AUCTION_EV_RFQ_EXPIRED:
+  case AUCTION_EV_RFQ_CANCELLED:
+    if (v->rfq_status && v->rfq_id == ev->rfq_id) {
+      v->rfq_status = ev->type == AUCTION_EV_RFQ_FILLED    ? "filled"
+                      : ev->type == AUCTION_EV_RFQ_EXPIRED ? "expired"
+                                                           : "cancelled";
+      if (ev->type != AUCTION_EV_RFQ_FILLED) audit_rfq(d, v, 0);
+      publish_rfq(d, v);
+    }
+    break;
+  case AUCTION_EV_QUOTE_EXPIRED:
+    quote_close(d, quote_get(d, ev->quote_id), "expired", "");
+    break;
+  case AUCTION_EV_QUOTE_CANCELLED:
+    quote_close(d, quote_get(d, ev->quote_id), "cancelled",
+                ev->reason == AUCTION_REASON_RFQ_FILLED    ? "rfq_filled"
+                : ev->reason == AUCTION_REASON_RFQ_EXPIRED ? "rfq_expired"
+                                                           : "auction_ended");
+    break;
+  case AUCTION_EV_FINISHED: {
+    v->finished = 1;
+    v->unfilled = ev->unfilled;
+    snprintf(v->finish_reason, sizeof v->finish_reason, "%s",
+             ev->reason == AUCTION_REASON_SOLD_OUT ? "sold_out" : "hard_stop");
+    char sold[MONEY_FMT_MAX], t[24];
+    if (money_format(ev->amount, 0, sold, sizeof sold) < 0) sold[0] = 0;
+    snprintf(t, sizeof t, "%lld", (long long)now);
+    const char *p[] = {auction, t};
+    audit(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT", 2,
+          p);
+    log_event(LOG_INFO, "auction_finished", "vault=%s auction=%s reason=%s sold=%s", v->id, auction,
+              v->finish_reason, sold);
+    desk_publish_auction(d, v);
+    break;
+  }
+  }
+}
+
+void desk_tick(struct desk *d) {
+  int64_t now = clock_now_ms(&d->app->clock);
+  static struct auction_event events[AUCTION_TICK_EVENTS_MAX];
+  for (int i = 0; i < d->nvaults; i++) {
+    struct desk_vault *v = &d->vaults[i];
+    if (!v->a || v->finished) continue;
+    update_mark(d, v, now);
+    if (v->mark_ok && auction_set_mark(v->a, v->mark_credit, now) != AUCTION_OK) continue;
+    size_t n = 0;
+    int st = auction_tick(v->a, now, events, AUCTION_TICK_EVENTS_MAX, &n);
+    if (st) {
+      log_event(LOG_ERROR, "auction_tick_failed", "vault=%s status=%s", v->id, auction_strerror(st));
+      continue;
+    }
+    for (size_t k = 0; k < n; k++) on_event(d, v, &events[k], now);
+  }
+}
+
+struct collect {
+  struct engine_session *s;
+  const char *maker;
+  struct desk_quote **list;
+  size_t n, cap;
+};
+
+static void collect_quote(const char *key, void *value, void *arg) {
+  (void)key;
+  struct collect *c = arg;
+  struct desk_quote *q = value;
+  int match = c->s ? q->session == c->s : strcmp(q->maker, c->maker) == 0;
+  if (match && c->n < c->cap) c->list[c->n++] = q;
+}
+
+/* The quotes of a session (s) or of a maker (s NULL), in a malloc'ed array. */
+struct desk_quote **desk_quotes_of(struct desk *d, struct engine_session *s, const char *maker,
+                                   size_t *n) {
+  struct collect c = {s, maker, NULL, 0, strmap_count(d->quotes)};
+  c.list = calloc(c.cap ? c.cap : 1, sizeof *c.list);
+  if (c.list) strmap_each(d->quotes, collect_quote, &c);
+  *n = c.n;
+  return c.list;
+}
+
+void desk_cancel_quote(struct desk *d, struct desk_quote *q, const char *why) {
+  if (strcmp(q->status, "open") != 0) return;
+  if (q->v->a && auction_quote_cancel(q->v->a, q->id) == AUCTION_EQUOTE_BUSY) return;
+  quote_close(d, q, "cancelled", why);
+}
+
+void desk_session_closed(struct desk *d, struct engine_session *s) {
+  size_t n = 0;
+  struct desk_quote **list = desk_quotes_of(d, s, NULL, &n);
+  for (size_t k = 0; list && k < n; k++) {
+    if (s->cancel_on_disconnect) desk_cancel_quote(d, list[k], "disconnected");
+    list[k]->session = NULL;
+  }
+  free(list);
+}
+
+/* ---- snapshots ---- */
+
+json_t *desk_snapshot_rfqs(struct desk *d, const char *account) {
+  (void)account; /* every maker may quote every RFQ */
+  json_t *a = json_array();
+  for (int i = 0; i < d->nvaults; i++)
+    if (d->vaults[i].rfq_status && strcmp(d->vaults[i].rfq_status, "open") == 0)
+      json_array_append_new(a, desk_rfq_json(&d->vaults[i]));
+  return a;
+}
+
+json_t *desk_snapshot_quotes(struct desk *d, const char *account) {
+  size_t n = 0;
+  struct desk_quote **list = desk_quotes_of(d, NULL, account, &n);
+  json_t *a = json_array();
+  for (size_t k = 0; list && k < n; k++)
+    if (strcmp(list[k]->status, "open") == 0) json_array_append_new(a, desk_quote_json(list[k]));
+  free(list);
+  return a;
+}
+
+json_t *desk_snapshot_trades(struct desk *d, const char *account) {
+  json_t *a = json_array();
+  size_t n = d->nfills < DESK_RECENT_FILLS ? d->nfills : DESK_RECENT_FILLS;
+  for (size_t k = 0; k < n; k++) {
+    const struct desk_fill *f = &d->fills[k];
+    if (strcmp(f->maker, account) != 0) continue;
+    json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o,s:I}", "quote_id", id_json(f->quote_id),
+                                       "rfq_id", id_json(f->rfq_id), "vault_id", f->vault, "amount",
+                                       desk_amount(f->amount, CONTRACT_DECIMALS), "credit",
+                                       desk_amount(f->credit, 6), "timestamp", (json_int_t)f->time));
+  }
+  return a;
+}
+
+json_t *desk_snapshot_auction(struct desk *d, const char *vault) {
+  struct desk_vault *v = desk_vault_find(d, vault);
+  if (!v) return json_array();
+  return json_pack("[o]", auction_json(d, v));
+}
+
+/* ---- lifecycle ---- */
+
+static money_u128 cfg_amount(json_t *obj, const char *key, unsigned decimals, money_u128 dflt) {
+  const char *s = json_string_value(json_object_get(obj, key));
+  money_u128 v;
+  return s && money_parse(s, strlen(s), decimals, &v) == MONEY_OK ? v : dflt;
+}
+
+static int64_t cfg_ms(json_t *obj, const char *key, int64_t dflt) {
+  json_t *v = json_object_get(obj, key);
+  return json_is_integer(v) ? (int64_t)json_integer_value(v) * 1000 : dflt;
+}
+
+struct desk *desk_new(struct engine *e) {
+  struct desk *d = calloc(1, sizeof *d);
+  if (!d) return NULL;
+  d->e = e;
+  d->app = e->app;
+  d->quotes = strmap_new();
+  d->nonces = strmap_new();
+  d->maker_nums = strmap_new();
+  /* ids unique across restarts: the start's real time in the high bits */
+  d->next_id = (uint64_t)clock_real_ms() << 20;
+  size_t i;
+  json_t *cfg;
+  json_array_foreach(e->app->config->vaults, i, cfg) {
+    if (d->nvaults == DESK_MAX_VAULTS) break;
+    struct desk_vault *v = &d->vaults[d->nvaults];
+    snprintf(v->id, sizeof v->id, "%s", json_string_value(json_object_get(cfg, "id")));
+    const char *coll = json_string_value(json_object_get(cfg, "collateral"));
+    const struct asset *a = asset_find(coll);
+    snprintf(v->collateral_asset, sizeof v->collateral_asset, "%s", coll);
+    v->collateral_decimals = a ? a->decimals : 8;
+    auction_params_default(&v->params);
+    v->params.lot_size = cfg_amount(cfg, "lot_size", 8, v->params.lot_size);
+    v->params.lot_rounding = cfg_amount(cfg, "lot_rounding", 8, v->params.lot_rounding);
+    v->params.rfq_life_ms = cfg_ms(cfg, "rfq_life_s", v->params.rfq_life_ms);
+    v->params.grace_ms = cfg_ms(cfg, "rfq_grace_s", v->params.grace_ms);
+    v->params.hard_stop_ms = cfg_ms(cfg, "hard_stop_s", v->params.hard_stop_ms);
+    v->params.min_credit = cfg_amount(cfg, "min_credit", 6, v->params.min_credit);
+    v->params.max_credit = cfg_amount(cfg, "max_credit", 6, v->params.max_credit);
+    v->mandate = mandate_params_default(cfg_amount(cfg, "strike_diff", 6, (money_u128)2000000000));
+    v->loss = calloc(1, sizeof *v->loss);
+    if (!v->loss || mandate_loss_init(v->loss, v->mandate.loss_window_ms) != MANDATE_OK) {
+      desk_free(d);
+      return NULL;
+    }
+    d->nvaults++;
+  }
+  if (!d->quotes || !d->nonces || !d->maker_nums) {
+    desk_free(d);
+    return NULL;
+  }
+  d->writer = desk_writer_start(e->app, e->t.wake, e->t.wake_arg);
+  if (!d->writer) {
+    desk_free(d);
+    return NULL;
+  }
+  return d;
+}
+
+static void free_quote(const char *key, void *value, void *arg) {
+  (void)key;
+  (void)arg;
+  free(value);
+}
+
+void desk_free(struct desk *d) {
+  if (!d) return;
+  desk_writer_stop(d->writer); /* runs what is queued first */
+  for (int i = 0; i < d->nvaults; i++) {
+    auction_free(d->vaults[i].a);
+    free(d->vaults[i].loss);
+  }
+  if (d->quotes) strmap_each(d->quotes, free_quote, NULL);
+  strmap_free(d->quotes);
+  strmap_free(d->nonces);
+  strmap_free(d->maker_nums);
+  free(d);
+}
+
+/* operator/start_auction {vault, legs:[{instrument_name, direction}], amount, collateral,
+ * open_spreads, usdc}: the book figures come from the REST route's database read. */
+int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **result,
+                       struct desk_error *err) {
+  const char *vid = json_string_value(json_object_get(params, "vault"));
+  struct desk_vault *v = vid ? desk_vault_find(d, vid) : NULL;
+  if (!v) {
+    *err = (struct desk_error){-32602, "unknown covered put spread vault", NULL};
+    return -1;
+  }
+  if (v->a && !v->finished) {
+    *err = (struct desk_error){-32602, "an auction is already running for this vault",
+                               json_pack("{s:o}", "auction_id", id_json(v->auction_id))};
+    return -1;
+  }
+  json_t *legs = json_object_get(params, "legs");
+  if (!json_is_array(legs) || json_array_size(legs) != 2) {
+    *err = (struct desk_error){-32602, "legs: exactly two put legs", NULL};
+    return -1;
+  }
+  struct desk_leg nl[2];
+  memset(nl, 0, sizeof nl);
+  for (int k = 0; k < 2; k++) {
+    json_t *l = json_array_get(legs, (size_t)k);
+    const char *name = json_string_value(json_object_get(l, "instrument_name"));
+    const char *dir = json_string_value(json_object_get(l, "direction"));
+    struct pricing_instrument ins;
+    if (!name || !dir || (strcmp(dir, "sell") && strcmp(dir, "buy")) ||
+        pricing_instrument_parse(name, strlen(name), &ins) != 0) {
+      *err = (struct desk_error){-32602, "each leg: instrument_name like BTC-20261127-56000-P and"
+                                         " direction sell|buy", json_pack("{s:i}", "leg", k)};
+      return -1;
+    }
+    snprintf(nl[k].instrument, sizeof nl[k].instrument, "%s", name);
+    snprintf(nl[k].underlying, sizeof nl[k].underlying, "%s", ins.underlying);
+    nl[k].sell = strcmp(dir, "sell") == 0;
+    nl[k].strike = ins.strike;
+    nl[k].expiry_ms = ins.expiry_ms;
+    nl[k].put = ins.type == PRICING_PUT;
+  }
+  int64_t now = clock_now_ms(&d->app->clock);
+  /* the structure rules of the mandate, before anything is offered */
+  struct mandate_leg ml[2];
+  money_u128 amount = 0;
+  const char *amt = json_string_value(json_object_get(params, "amount"));
+  if (!amt || money_parse(amt, strlen(amt), 8, &amount) != MONEY_OK || amount == 0) {
+    *err = (struct desk_error){-32602, "amount: a positive decimal string (spreads)", NULL};
+    return -1;
+  }
+  for (int k = 0; k < 2; k++) {
+    ml[k].type = nl[k].put ? MANDATE_PUT : MANDATE_CALL;
+    ml[k].strike = nl[k].strike;
+    ml[k].expiry_ms = nl[k].expiry_ms;
+    ml[k].side = nl[k].sell ? MANDATE_SELL : MANDATE_BUY;
+    ml[k].amount = amount;
+  }
+  struct mandate_refusal why;
+  int st = mandate_check_structure(&v->mandate, ml, 2, &why);
+  if (st != MANDATE_OK) {
+    *err = (struct desk_error){-32602, "the mandate refuses this structure",
+                               json_pack("{s:s,s:s}", "reason", mandate_strerror(st), "what",
+                                         why.what ? why.what : "")};
+    return -1;
+  }
+  struct auction *a = NULL;
+  uint64_t auction_id = ++d->next_id;
+  uint64_t first_rfq = d->next_id + 1;
+  d->next_id += 1u << 16; /* this auction's RFQ ids */
+  st = auction_new(&v->params, now, amount, 2, first_rfq, &a);
+  if (st != AUCTION_OK) {
+    *err = (struct desk_error){-32602, "the auction parameters are invalid",
+                               json_pack("{s:s}", "reason", auction_strerror(st))};
+    return -1;
+  }
+  auction_free(v->a);
+  v->a = a;
+  v->auction_id = auction_id;
+  memcpy(v->legs, nl, sizeof nl);
+  v->nlegs = 2;
+  v->finished = 0;
+  v->rfq_status = NULL;
+  v->executing = 0;
+  v->collateral = cfg_amount(params, "collateral", 0, 0);
+  v->open_spreads = cfg_amount(params, "open_spreads", 0, 0);
+  const char *usdc = json_string_value(json_object_get(params, "usdc"));
+  money_i128 u = 0;
+  if (usdc && money_parse_signed(usdc, strlen(usdc), 0, &u) == MONEY_OK) v->usdc = u;
+  char id[24], total[MONEY_FMT_MAX], started[24], stop[24];
+  fmt_id(auction_id, id);
+  if (money_format(amount, 0, total, sizeof total) < 0) total[0] = 0;
+  snprintf(started, sizeof started, "%lld", (long long)now);
+  snprintf(stop, sizeof stop, "%lld", (long long)(now + v->params.hard_stop_ms));
+  char *lj = json_dumps(legs, JSON_COMPACT);
+  const char *p[] = {id, v->id, lj ? lj : "[]", total, started, stop, by};
+  audit(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by)"
+           " VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT, $6::BIGINT, $7)",
+        7, p);
+  free(lj);
+  log_event(LOG_INFO, "auction_started", "vault=%s auction=%s amount=%s by=%s", v->id, id, amt, by);
+  desk_tick(d); /* opens the first RFQ now */
+  *result = json_pack("{s:o,s:s,s:I,s:I}", "auction_id", id_json(auction_id), "vault_id", v->id,
+                      "started_ms", (json_int_t)now, "hard_stop_at_ms",
+                      (json_int_t)(now + v->params.hard_stop_ms));
+  return 0;
+}

@@ -1,0 +1,161 @@
+/* desk_writer: FIFO database jobs on a thread of their own, completions back to the engine. */
+#include "desk_writer.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+struct desk_writer {
+  struct app *app;
+  void (*wake)(void *);
+  void *wake_arg;
+  pthread_t thread;
+  pthread_mutex_t lock;
+  pthread_cond_t more;
+  struct desk_job *head, *tail;     /* to run */
+  struct desk_job *done_head, *done_tail;
+  int backlog;
+  int stop;
+};
+
+struct desk_job *desk_job_new(int want_done) {
+  struct desk_job *j = calloc(1, sizeof *j);
+  if (j) j->want_done = want_done;
+  return j;
+}
+
+int desk_job_stmt(struct desk_job *j, const char *sql, int nparams, const char *const *params,
+                  int expect_rows) {
+  if (j->nstmt == (int)(sizeof j->stmt / sizeof j->stmt[0]) || nparams > DESK_SQL_MAX_PARAMS)
+    return -1;
+  int k = j->nstmt++;
+  j->stmt[k].sql = sql;
+  j->stmt[k].nparams = nparams;
+  j->stmt[k].expect_rows = expect_rows;
+  for (int i = 0; i < nparams; i++) j->stmt[k].params[i] = params[i] ? strdup(params[i]) : NULL;
+  return 0;
+}
+
+void desk_job_free(struct desk_job *j) {
+  if (!j) return;
+  for (int k = 0; k < j->nstmt; k++)
+    for (int i = 0; i < j->stmt[k].nparams; i++) free(j->stmt[k].params[i]);
+  free(j);
+}
+
+static int run_job(struct db *db, void *p) {
+  struct desk_job *j = p;
+  for (int k = 0; k < j->nstmt; k++) {
+    struct pg_result *r = NULL;
+    int st = db_exec(db, j->stmt[k].sql, j->stmt[k].nparams,
+                     (const char *const *)j->stmt[k].params, j->stmt[k].expect_rows ? &r : NULL);
+    if (st) return -1;
+    if (j->stmt[k].expect_rows) {
+      int n = db_rows(r);
+      db_result_free(r);
+      if (n != j->stmt[k].expect_rows)
+        return db_fail(db, STORE_ECONFLICT, "a desk statement changed an unexpected row count");
+    }
+  }
+  return 0;
+}
+
+static void *writer_main(void *arg) {
+  struct desk_writer *w = arg;
+  struct db *db = app_db(w->app);
+  for (;;) {
+    pthread_mutex_lock(&w->lock);
+    while (!w->head && !w->stop) pthread_cond_wait(&w->more, &w->lock);
+    struct desk_job *j = w->head;
+    if (!j) { /* stop requested and nothing left */
+      pthread_mutex_unlock(&w->lock);
+      break;
+    }
+    w->head = j->next;
+    if (!w->head) w->tail = NULL;
+    pthread_mutex_unlock(&w->lock);
+    j->next = NULL;
+    int body = 0;
+    j->status = db ? db_tx(db, DB_READ_COMMITTED, run_job, j, &body) : STORE_EUNAVAILABLE;
+    if (j->status == STORE_EABORT) j->status = STORE_ECONFLICT;
+    if (j->status)
+      log_event(j->want_done ? LOG_ERROR : LOG_WARN, "desk_write_failed", "status=%d error=\"%s\"",
+                j->status, db ? db_last_error(db) : "no connection");
+    pthread_mutex_lock(&w->lock);
+    w->backlog--;
+    if (j->want_done) {
+      if (w->done_tail) w->done_tail->next = j;
+      else w->done_head = j;
+      w->done_tail = j;
+    }
+    pthread_mutex_unlock(&w->lock);
+    if (j->want_done) w->wake(w->wake_arg);
+    else desk_job_free(j);
+  }
+  app_db_release();
+  return NULL;
+}
+
+struct desk_writer *desk_writer_start(struct app *app, void (*wake)(void *), void *wake_arg) {
+  struct desk_writer *w = calloc(1, sizeof *w);
+  if (!w) return NULL;
+  w->app = app;
+  w->wake = wake;
+  w->wake_arg = wake_arg;
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->more, NULL);
+  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->more);
+    free(w);
+    return NULL;
+  }
+  return w;
+}
+
+void desk_writer_post(struct desk_writer *w, struct desk_job *j) {
+  pthread_mutex_lock(&w->lock);
+  j->next = NULL;
+  if (w->tail) w->tail->next = j;
+  else w->head = j;
+  w->tail = j;
+  w->backlog++;
+  pthread_cond_signal(&w->more);
+  pthread_mutex_unlock(&w->lock);
+}
+
+struct desk_job *desk_writer_take_done(struct desk_writer *w) {
+  pthread_mutex_lock(&w->lock);
+  struct desk_job *j = w->done_head;
+  w->done_head = w->done_tail = NULL;
+  pthread_mutex_unlock(&w->lock);
+  return j;
+}
+
+int desk_writer_backlog(struct desk_writer *w) {
+  pthread_mutex_lock(&w->lock);
+  int n = w->backlog;
+  pthread_mutex_unlock(&w->lock);
+  return n;
+}
+
+void desk_writer_stop(struct desk_writer *w) {
+  if (!w) return;
+  pthread_mutex_lock(&w->lock);
+  w->stop = 1;
+  pthread_cond_signal(&w->more);
+  pthread_mutex_unlock(&w->lock);
+  pthread_join(w->thread, NULL);
+  struct desk_job *j = desk_writer_take_done(w);
+  while (j) {
+    struct desk_job *n = j->next;
+    desk_job_free(j);
+    j = n;
+  }
+  pthread_cond_destroy(&w->more);
+  pthread_mutex_destroy(&w->lock);
+  free(w);
+}

@@ -1,0 +1,50 @@
+/* desk_writer: the RFQ desk's database thread. The engine (which never blocks) posts jobs:
+ * audit rows written behind the fast path (RFQs, quotes, refusals) and fills that must be
+ * committed before anyone is told. Jobs run in FIFO order, each in its own transaction, on
+ * the writer's own connection; a job that asked for completion comes back to the engine
+ * thread (desk_writer_take_done) after its commit or failure. */
+#ifndef OPTDESK_DESK_WRITER_H
+#define OPTDESK_DESK_WRITER_H
+
+#include <stdint.h>
+
+#include "app.h"
+
+#define DESK_SQL_MAX_PARAMS 16
+
+struct desk_job {
+  struct desk_job *next;
+  int want_done;        /* come back to the engine after the transaction */
+  int status;           /* filled by the writer: a store status (0 = committed) */
+  int nstmt;
+  struct {
+    const char *sql;    /* static text */
+    int nparams;
+    char *params[DESK_SQL_MAX_PARAMS]; /* malloc'ed, freed with the job */
+    int expect_rows;    /* > 0: the statement must affect/return exactly this many rows */
+  } stmt[6];
+  void *ctx;            /* the engine's, untouched by the writer */
+  uint64_t tag;
+};
+
+struct desk_writer;
+
+/* wake(wake_arg) is called (from the writer thread) when completions are ready. */
+struct desk_writer *desk_writer_start(struct app *app, void (*wake)(void *), void *wake_arg);
+/* Stops after the queued jobs ran (waits). NULL: no-op. */
+void desk_writer_stop(struct desk_writer *w);
+
+/* A new job (calloc'ed); add statements with desk_job_stmt; post it. */
+struct desk_job *desk_job_new(int want_done);
+/* Adds a statement; params are copied. Returns 0, -1 when the job is full. */
+int desk_job_stmt(struct desk_job *j, const char *sql, int nparams, const char *const *params,
+                  int expect_rows);
+void desk_writer_post(struct desk_writer *w, struct desk_job *j);
+void desk_job_free(struct desk_job *j);
+
+/* The completed jobs (a list, oldest first); the caller frees each. */
+struct desk_job *desk_writer_take_done(struct desk_writer *w);
+/* Jobs posted and not yet run. */
+int desk_writer_backlog(struct desk_writer *w);
+
+#endif

@@ -1,0 +1,66 @@
+/* routes_auctions: POST /v1/admin/vaults/{id}/auctions — the operator starts an auction for
+ * given legs and amount (an override of the cycle's own selection, SPEC 9). The vault's
+ * book is read here and handed to the engine, which runs the auction. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "engine.h"
+#include "ledger_store.h"
+#include "log.h"
+#include "routes.h"
+
+void route_admin_auction_start(struct rest_ctx *ctx) {
+  json_t *body = rest_body_object(ctx);
+  if (!body) return;
+  struct db *db = app_db(ctx->app);
+  struct store_vault sv;
+  money_u128 open = 0;
+  money_i128 usdc = 0;
+  int st = db ? store_vault_get(db, ctx->params[0], 0, &sv) : STORE_EUNAVAILABLE;
+  if (st == STORE_OK) st = store_vault_book(db, ctx->params[0], &open, &usdc);
+  if (st == STORE_ENOTFOUND || (st == STORE_OK && strcmp(sv.kind, "covered_put_spread") != 0)) {
+    rest_error(ctx, 404, "vault_not_found", "no covered put spread vault with this id", NULL);
+    json_decref(body);
+    return;
+  }
+  if (st) {
+    rest_store_error(ctx, st);
+    json_decref(body);
+    return;
+  }
+  char coll[MONEY_FMT_MAX], op[MONEY_FMT_MAX], us[MONEY_FMT_MAX];
+  if (money_format(sv.total_assets, 0, coll, sizeof coll) < 0 || money_format(open, 0, op, sizeof op) < 0 ||
+      money_format_signed(usdc, 0, us, sizeof us) < 0)
+    coll[0] = 0;
+  json_t *params = json_pack("{s:s,s:O,s:O,s:s,s:s,s:s}", "vault", sv.id, "legs",
+                             json_object_get(body, "legs") ? json_object_get(body, "legs") : json_null(),
+                             "amount", json_object_get(body, "amount") ? json_object_get(body, "amount") : json_null(),
+                             "collateral", coll, "open_spreads", op, "usdc", us);
+  json_t *call = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", 1, "method",
+                           "operator/start_auction", "params", params);
+  char *text = json_dumps(call, JSON_COMPACT);
+  json_decref(call);
+  json_decref(body);
+  char *reply = NULL;
+  if (!text || engine_call_internal(ctx->app->engine, &ctx->who, text, strlen(text), &reply, 5000) != 0) {
+    free(text);
+    rest_error(ctx, 503, "engine_unavailable", "the engine did not answer; retry",
+               json_pack("{s:b}", "retryable", 1));
+    return;
+  }
+  free(text);
+  json_t *r = reply ? json_loads(reply, 0, NULL) : NULL;
+  free(reply);
+  json_t *result = json_object_get(r, "result"), *err = json_object_get(r, "error");
+  if (result) {
+    rest_json(ctx, 201, json_incref(result));
+  } else {
+    json_t *data = json_object_get(err, "data");
+    rest_error(ctx, 422, "auction_refused",
+               json_string_value(json_object_get(err, "message")) ? json_string_value(json_object_get(err, "message"))
+                                                                  : "refused",
+               data ? json_incref(data) : NULL);
+  }
+  json_decref(r);
+}
