@@ -208,8 +208,11 @@ def test_ties_go_to_the_earlier_quote_and_bad_input_is_isolated():
             for params, code in bad:
                 r = await n.call("private/send_quote", params)
                 assert r.get("error", {}).get("code") == code, (params, r)
+            r = await n.call("private/set_cancel_on_disconnect", {"enabled": True})
+            assert r["result"] == "ok", r
             r = await n.call("private/send_quote", quote_params(rfq, sell, buy, 20, d.now))
             assert "result" in r, r
+            noisy_quote = r["result"]["quote_id"]
             r = await n.call("private/send_quote", quote_params(rfq, sell, buy, 20, d.now))
             assert r["error"]["code"] == 11017, r  # nonce reused
             await n.ws.send("{not json")
@@ -217,7 +220,12 @@ def test_ties_go_to_the_earlier_quote_and_bad_input_is_isolated():
             assert m["error"]["code"] == -32700
             r = await n.call("private/cancel_quote", {"quote_id": "123"})
             assert r["error"]["code"] == -32602, r
-            await n.close()  # a half-open/closed maker: its quotes leave with it only if it asked
+            await n.close()  # it asked for cancel-on-disconnect: its quote leaves with it
+            for _ in range(50):
+                if d.sql(f"SELECT status || '|' || cancel_reason FROM quotes WHERE id = {noisy_quote}") == "cancelled|disconnected":
+                    break
+                await asyncio.sleep(0.05)
+            assert d.sql(f"SELECT status || '|' || cancel_reason FROM quotes WHERE id = {noisy_quote}") == "cancelled|disconnected"
             r = await b.call("private/send_quote", quote_params(rfq, sell, buy, 1, d.now))
             assert r["result"]["status"] == "open", r
             d.clock(d.now + 16_000)
