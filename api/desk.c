@@ -586,6 +586,21 @@ json_t *desk_snapshot_trades(struct desk *d, const char *account) {
   return a;
 }
 
+json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor) {
+  struct desk_vault *v = desk_vault_find(d, vault);
+  if (!v) return json_null();
+  json_t *j = auction_json(d, v);
+  struct auction_view view;
+  json_t *a = json_object_get(j, "auction");
+  if (v->a && json_is_object(a) && auction_view(v->a, clock_now_ms(&d->app->clock), &view) == AUCTION_OK) {
+    json_object_set_new(a, "lot_size", desk_amount(v->params.lot_size, CONTRACT_DECIMALS));
+    json_object_set_new(a, "mark_credit", view.has_mark ? desk_amount(view.mark_credit, 6) : json_null());
+    if (with_floor)
+      json_object_set_new(a, "floor_now", view.has_floor ? desk_amount(view.floor, 6) : json_null());
+  }
+  return j;
+}
+
 json_t *desk_snapshot_auction(struct desk *d, const char *vault) {
   struct desk_vault *v = desk_vault_find(d, vault);
   if (!v) return json_array();

@@ -106,6 +106,9 @@ struct desk_quote **desk_quotes_of(struct desk *d, struct engine_session *s, con
                                    size_t *n);
 void desk_cancel_quote(struct desk *d, struct desk_quote *q, const char *why);
 
+/* The operator's view of a vault's auction; the floor only when with_floor (never makers). */
+json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor);
+
 /* money text helpers */
 json_t *desk_amount(money_u128 v, unsigned decimals);
 

@@ -270,6 +270,12 @@ int desk_rpc(struct desk *d, struct engine_session *s, const char *method, json_
       return fail(err, RPC_FORBIDDEN, "use POST /v1/admin/vaults/{id}/auctions", NULL);
     return desk_start_auction(d, params, s->who.account, result, err);
   }
+  if (strcmp(method, "operator/cycle") == 0) {
+    if (!s->internal) return fail(err, RPC_FORBIDDEN, "use GET /v1/vaults/{id}/cycle", NULL);
+    const char *vid = json_string_value(json_object_get(params, "vault"));
+    *result = desk_cycle_view(d, vid ? vid : "", json_is_true(json_object_get(params, "with_floor")));
+    return 0;
+  }
   if (strcmp(method, "private/send_quote") == 0) return m_send_quote(d, s, params, now, result, err);
   if (strcmp(method, "private/replace_quote") == 0)
     return m_replace_quote(d, s, params, now, result, err);

@@ -146,6 +146,7 @@ static const struct rpc_method methods[] = {
     {"private/poll_rfqs", RPC_FLAG_NEED_LOGIN, ROLE_MAKER, m_desk},
     {"private/set_cancel_on_disconnect", RPC_FLAG_NEED_LOGIN | RPC_FLAG_WS_ONLY, ROLE_MAKER, m_desk},
     {"operator/start_auction", RPC_FLAG_NEED_LOGIN, ROLE_ADMIN | ROLE_OPERATOR, m_desk},
+    {"operator/cycle", RPC_FLAG_NEED_LOGIN, 0, m_desk},
 };
 
 json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data) {

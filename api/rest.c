@@ -45,6 +45,7 @@ static struct route routes[] = {
     {"GET", "/v1/vaults/{id}/preview/{op}", ROLE_ANY, 0, route_vault_preview, -1},
     {"GET", "/v1/vaults/{id}/max/{op}", ROLE_ANY, 0, route_vault_max, -1},
     {"GET", "/v1/vaults/{id}/accounts/{account}", ROLE_ANY, 0, route_vault_account, -1},
+    {"GET", "/v1/vaults/{id}/cycle", ROLE_ANY, 0, route_vault_cycle, -1},
     {"POST", "/v1/vaults/{id}/allowances", ROLE_DEPOSITOR, 0, route_vault_allowance, -1},
     {"POST", "/v1/vaults/{id}/{op}", ROLE_DEPOSITOR, 0, route_vault_op, -1},
     {"GET", "/v1/accounts/{account}/balances", ROLE_ANY, 0, route_account_balances, -1},

@@ -34,6 +34,7 @@ void route_admin_credit(struct rest_ctx *ctx);
 void route_admin_vault_patch(struct rest_ctx *ctx);
 void route_depot_quote(struct rest_ctx *ctx);
 void route_admin_auction_start(struct rest_ctx *ctx);
+void route_vault_cycle(struct rest_ctx *ctx);
 void route_depot_trade(struct rest_ctx *ctx);
 void route_account_positions(struct rest_ctx *ctx);
 void route_account_trades(struct rest_ctx *ctx);

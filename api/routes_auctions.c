@@ -8,6 +8,7 @@
 #include "engine.h"
 #include "ledger_store.h"
 #include "log.h"
+#include "roles.h"
 #include "routes.h"
 
 void route_admin_auction_start(struct rest_ctx *ctx) {
@@ -63,4 +64,55 @@ void route_admin_auction_start(struct rest_ctx *ctx) {
                data ? json_incref(data) : NULL);
   }
   json_decref(r);
+}
+
+/* GET /v1/vaults/{id}/cycle: the stage and the auction's progress (lots, sold, remaining,
+ * the live RFQ, hard stop at); the floor now only for operators, admins and reporters
+ * (makers never see it), and the mandate's recent refusals with their numbers. */
+void route_vault_cycle(struct rest_ctx *ctx) {
+  int with_floor = (ctx->who.roles & (ROLE_ADMIN | ROLE_OPERATOR | ROLE_REPORTER)) != 0;
+  json_t *call = json_pack("{s:s,s:i,s:s,s:{s:s,s:b}}", "jsonrpc", "2.0", "id", 1, "method",
+                           "operator/cycle", "params", "vault", ctx->params[0], "with_floor", with_floor);
+  char *text = json_dumps(call, JSON_COMPACT);
+  json_decref(call);
+  char *reply = NULL;
+  if (!text || engine_call_internal(ctx->app->engine, &ctx->who, text, strlen(text), &reply, 5000) != 0) {
+    free(text);
+    rest_error(ctx, 503, "engine_unavailable", "the engine did not answer; retry",
+               json_pack("{s:b}", "retryable", 1));
+    return;
+  }
+  free(text);
+  json_t *r = reply ? json_loads(reply, 0, NULL) : NULL;
+  free(reply);
+  json_t *view = json_object_get(r, "result");
+  if (!json_is_object(view)) {
+    json_decref(r);
+    rest_error(ctx, 404, "vault_not_found", "no covered put spread vault with this id", NULL);
+    return;
+  }
+  view = json_incref(view);
+  json_decref(r);
+  if (with_floor) { /* the mandate's refusals, from the database */
+    struct db *db = app_db(ctx->app);
+    struct pg_result *res = NULL;
+    const char *p[] = {ctx->params[0]};
+    json_t *list = json_array();
+    if (db && db_exec(db,
+                      "SELECT COALESCE(json_agg(x ORDER BY id DESC), '[]'::json)::TEXT FROM (SELECT id,"
+                      " quote_id::TEXT, maker_id, reason, details, business_ms FROM mandate_refusals"
+                      " WHERE vault_id = $1 ORDER BY id DESC LIMIT 20) x",
+                      1, p, &res) == STORE_OK) {
+      json_t *parsed = json_loads(db_value(res, 0, 0), 0, NULL);
+      if (json_is_array(parsed)) {
+        json_decref(list);
+        list = parsed;
+      } else {
+        json_decref(parsed);
+      }
+      db_result_free(res);
+    }
+    json_object_set_new(view, "mandate_refusals", list);
+  }
+  rest_json(ctx, 200, view);
 }

@@ -310,6 +310,14 @@ def test_floor_decay_backstop_and_hard_stop():
             q = [x for x in r["result"]["quotes"] if x["quote_id"] == qid][0]
             assert q["status"] == "cancelled" and q["cancel_reason"] == "mandate:price_below_oracle_bound", q
             assert d.sql("SELECT count(*) FROM fills WHERE vault_id = 'desk-b'") == "0"
+            # the operator sees the refusal with its numbers, and the floor; a maker never the floor
+            view = d.operator.get("/v1/vaults/desk-b/cycle").json()
+            ref = view["mandate_refusals"][0]
+            assert ref["reason"] == "price_below_oracle_bound" and ref["details"]["what"] == "credit", ref
+            assert int(ref["details"]["value"]) < int(ref["details"]["bound"]), ref
+            assert "floor_now" in view["auction"] and view["auction"]["mark_credit"] is not None, view
+            mview = harness.Client(d.http, m).get("/v1/vaults/desk-b/cycle").json()
+            assert "floor_now" not in mview["auction"] and "mandate_refusals" not in mview, mview
             # 3. the hard stop: 7200 s after the start the auction ends and reports the rest
             started = int(d.sql("SELECT started_ms FROM auctions WHERE vault_id = 'desk-b'"))
             d.clock(started + 7_200_000)
