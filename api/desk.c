@@ -435,6 +435,32 @@ void desk_drain(struct desk *d) {
   }
 }
 
+/* Closed quotes of a vault's earlier RFQs leave memory when a new RFQ opens (their rows stay
+ * in the database): a long auction's memory stays bounded by what is live. */
+struct prune {
+  struct desk_vault *v;
+  uint64_t keep_rfq;
+  char (*keys)[24];
+  size_t n, cap;
+};
+
+static void prune_collect(const char *key, void *value, void *arg) {
+  struct prune *p = arg;
+  struct desk_quote *q = value;
+  if (q->v == p->v && q->rfq_id != p->keep_rfq && strcmp(q->status, "open") != 0 && p->n < p->cap)
+    snprintf(p->keys[p->n++], 24, "%s", key);
+}
+
+static void prune_quotes(struct desk *d, struct desk_vault *v, uint64_t keep_rfq) {
+  struct prune p = {v, keep_rfq, NULL, 0, strmap_count(d->quotes)};
+  if (!p.cap) return;
+  p.keys = calloc(p.cap, sizeof *p.keys);
+  if (!p.keys) return;
+  strmap_each(d->quotes, prune_collect, &p);
+  for (size_t k = 0; k < p.n; k++) free(strmap_del(d->quotes, p.keys[k]));
+  free(p.keys);
+}
+
 /* ---- the auction's events ---- */
 
 static void on_event(struct desk *d, struct desk_vault *v, const struct auction_event *ev, int64_t now) {
@@ -449,6 +475,7 @@ static void on_event(struct desk *d, struct desk_vault *v, const struct auction_
     v->rfq_status = "open";
     audit_rfq(d, v, 1);
     publish_rfq(d, v);
+    prune_quotes(d, v, ev->rfq_id);
     break;
   case AUCTION_EV_EXECUTE:
     execute(d, v, ev, now);
