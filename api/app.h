@@ -22,6 +22,7 @@ struct app {
   struct engine *engine;
   struct oracles *oracles;
   int64_t started_real_ms;
+  char *restore_auctions; /* JSON array of running auctions to resume at start (owned) */
 };
 
 /* The calling thread's own connection (created on first use, closed at thread exit). */

@@ -692,6 +692,7 @@ struct desk *desk_new(struct engine *e) {
     desk_free(d);
     return NULL;
   }
+  desk_restore(d, e->app->restore_auctions);
   return d;
 }
 
@@ -715,6 +716,88 @@ void desk_free(struct desk *d) {
   free(d);
 }
 
+static int parse_legs(json_t *legs, struct desk_leg nl[2]);
+
+/* Resumes the auctions that were running (the database's rows, read at start): the same
+ * auction id, what was sold, a fresh RFQ for the next lot; the mandate's loss window
+ * replays the last hour's fills. */
+void desk_restore(struct desk *d, const char *json) {
+  json_t *list = json ? json_loads(json, 0, NULL) : NULL;
+  size_t i;
+  json_t *r;
+  int64_t now = clock_now_ms(&d->app->clock);
+  json_array_foreach(list, i, r) {
+    struct desk_vault *v = desk_vault_find(d, json_string_value(json_object_get(r, "vault_id")));
+    struct desk_leg nl[2];
+    const char *id = json_string_value(json_object_get(r, "id"));
+    if (!v || !id || parse_legs(json_object_get(r, "legs"), nl) != 0) {
+      log_event(LOG_ERROR, "auction_restore_failed", "auction=%s", id ? id : "?");
+      continue;
+    }
+    struct auction_snapshot snap;
+    memset(&snap, 0, sizeof snap);
+    snap.started_ms = json_integer_value(json_object_get(r, "started_ms"));
+    snap.total = cfg_amount(r, "total_amount", 0, 0);
+    snap.sold = cfg_amount(r, "sold_amount", 0, 0);
+    snap.lots_filled = (uint64_t)json_integer_value(json_object_get(r, "lots_filled"));
+    snap.first_rfq_id = d->next_id + 1;
+    snap.next_rfq_id = d->next_id + 1;
+    snap.n_legs = 2;
+    d->next_id += 1u << 16;
+    struct auction *a = NULL;
+    int st = auction_restore(&v->params, &snap, &a);
+    if (st != AUCTION_OK) {
+      log_event(LOG_ERROR, "auction_restore_failed", "auction=%s reason=%s", id, auction_strerror(st));
+      continue;
+    }
+    v->a = a;
+    v->auction_id = strtoull(id, NULL, 10);
+    memcpy(v->legs, nl, sizeof nl);
+    v->nlegs = 2;
+    v->finished = 0;
+    v->rfq_status = NULL;
+    v->collateral = cfg_amount(r, "collateral", 0, 0);
+    v->open_spreads = cfg_amount(r, "open_spreads", 0, 0);
+    const char *u = json_string_value(json_object_get(r, "usdc"));
+    money_i128 usdc = 0;
+    if (u && money_parse_signed(u, strlen(u), 0, &usdc) == MONEY_OK) v->usdc = usdc;
+    size_t k;
+    json_t *f;
+    json_array_foreach(json_object_get(r, "fills"), k, f) {
+      money_u128 credit = cfg_amount(f, "credit", 0, 0), mark = cfg_amount(f, "mark", 0, 0),
+                 amount = cfg_amount(f, "amount", 0, 0), loss = 0;
+      if (mark > credit && money_muldiv_up(mark - credit, amount, (money_u128)100000000, &loss) == MONEY_OK &&
+          mandate_loss_record(v->loss, json_integer_value(json_object_get(f, "ms")), (money_i128)loss) !=
+              MANDATE_OK)
+        log_event(LOG_WARN, "mandate_loss_replay_failed", "vault=%s", v->id);
+    }
+    log_event(LOG_INFO, "auction_resumed", "vault=%s auction=%s", v->id, id);
+  }
+  json_decref(list);
+  (void)now;
+}
+
+static int parse_legs(json_t *legs, struct desk_leg nl[2]) {
+  if (!json_is_array(legs) || json_array_size(legs) != 2) return -1;
+  memset(nl, 0, 2 * sizeof *nl);
+  for (int k = 0; k < 2; k++) {
+    json_t *l = json_array_get(legs, (size_t)k);
+    const char *name = json_string_value(json_object_get(l, "instrument_name"));
+    const char *dir = json_string_value(json_object_get(l, "direction"));
+    struct pricing_instrument ins;
+    if (!name || !dir || (strcmp(dir, "sell") && strcmp(dir, "buy")) ||
+        pricing_instrument_parse(name, strlen(name), &ins) != 0)
+      return -1;
+    snprintf(nl[k].instrument, sizeof nl[k].instrument, "%s", name);
+    snprintf(nl[k].underlying, sizeof nl[k].underlying, "%s", ins.underlying);
+    nl[k].sell = strcmp(dir, "sell") == 0;
+    nl[k].strike = ins.strike;
+    nl[k].expiry_ms = ins.expiry_ms;
+    nl[k].put = ins.type == PRICING_PUT;
+  }
+  return 0;
+}
+
 /* operator/start_auction {vault, legs:[{instrument_name, direction}], amount, collateral,
  * open_spreads, usdc}: the book figures come from the REST route's database read. */
 int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **result,
@@ -736,24 +819,10 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
     return -1;
   }
   struct desk_leg nl[2];
-  memset(nl, 0, sizeof nl);
-  for (int k = 0; k < 2; k++) {
-    json_t *l = json_array_get(legs, (size_t)k);
-    const char *name = json_string_value(json_object_get(l, "instrument_name"));
-    const char *dir = json_string_value(json_object_get(l, "direction"));
-    struct pricing_instrument ins;
-    if (!name || !dir || (strcmp(dir, "sell") && strcmp(dir, "buy")) ||
-        pricing_instrument_parse(name, strlen(name), &ins) != 0) {
-      *err = (struct desk_error){-32602, "each leg: instrument_name like BTC-20261127-56000-P and"
-                                         " direction sell|buy", json_pack("{s:i}", "leg", k)};
-      return -1;
-    }
-    snprintf(nl[k].instrument, sizeof nl[k].instrument, "%s", name);
-    snprintf(nl[k].underlying, sizeof nl[k].underlying, "%s", ins.underlying);
-    nl[k].sell = strcmp(dir, "sell") == 0;
-    nl[k].strike = ins.strike;
-    nl[k].expiry_ms = ins.expiry_ms;
-    nl[k].put = ins.type == PRICING_PUT;
+  if (parse_legs(legs, nl) != 0) {
+    *err = (struct desk_error){-32602, "each leg: instrument_name like BTC-20261127-56000-P and"
+                                       " direction sell|buy", NULL};
+    return -1;
   }
   int64_t now = clock_now_ms(&d->app->clock);
   /* the structure rules of the mandate, before anything is offered */

@@ -106,6 +106,8 @@ struct desk_quote **desk_quotes_of(struct desk *d, struct engine_session *s, con
                                    size_t *n);
 void desk_cancel_quote(struct desk *d, struct desk_quote *q, const char *why);
 
+void desk_restore(struct desk *d, const char *json);
+
 /* The operator's view of a vault's auction; the floor only when with_floor (never makers). */
 json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor);
 

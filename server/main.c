@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "http_server.h"
 #include "keyring.h"
+#include "ledger_store.h"
 #include "ledger_service.h"
 #include "log.h"
 #include "master_key.h"
@@ -160,6 +161,11 @@ int main(int argc, char **argv) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"loading settlement prices\"");
     goto out;
   }
+  /* auctions that were running when the service stopped resume (desk_new reads these) */
+  if (store_auctions_running(db, clock_now_ms(&app.clock), &app.restore_auctions) != STORE_OK) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"reading running auctions\"");
+    goto out;
+  }
   app_db_release(); /* the main thread becomes the engine thread: it does no database work */
   /* business time starts now that we serve (validated at the top; re-initialised so the
    * database start-up does not eat into an accelerated or manual clock's start) */
@@ -216,6 +222,7 @@ out:
   app_db_release();
   keyring_free(app.keyring);
   oracles_free(app.oracles);
+  free(app.restore_auctions);
   embedded_pg_stop(pg);
   if (pg) log_event(LOG_INFO, "embedded_postgres_stopped", NULL);
   OPENSSL_cleanse(app.master_key, sizeof app.master_key);

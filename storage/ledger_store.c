@@ -301,3 +301,27 @@ int store_vault_book(struct db *db, const char *id, money_u128 *open_spreads, mo
   db_result_free(r);
   return st;
 }
+
+int store_auctions_running(struct db *db, int64_t now_ms, char **json) {
+  struct pg_result *r = NULL;
+  struct sql_text since = sql_ll(now_ms - 3600000);
+  const char *p[] = {since.b};
+  int st = db_exec(
+      db,
+      "SELECT COALESCE(json_agg(json_build_object("
+      " 'id', a.id::TEXT, 'vault_id', a.vault_id, 'legs', a.legs,"
+      " 'total_amount', a.total_amount::TEXT, 'sold_amount', a.sold_amount::TEXT,"
+      " 'lots_filled', (SELECT count(*) FROM fills f WHERE f.auction_id = a.id),"
+      " 'started_ms', a.started_ms, 'collateral', v.total_assets::TEXT,"
+      " 'open_spreads', v.open_spreads::TEXT, 'usdc', v.usdc_balance::TEXT,"
+      " 'fills', (SELECT COALESCE(json_agg(json_build_object('credit', f.credit::TEXT,"
+      " 'mark', f.mark_credit::TEXT, 'amount', f.amount::TEXT, 'ms', f.business_ms)"
+      " ORDER BY f.id), '[]'::json) FROM fills f WHERE f.vault_id = a.vault_id"
+      " AND f.business_ms >= $1::BIGINT))), '[]'::json)::TEXT"
+      " FROM auctions a JOIN vaults v ON v.id = a.vault_id WHERE a.status = 'running'",
+      1, p, &r);
+  if (st) return st;
+  *json = strdup(db_value(r, 0, 0));
+  db_result_free(r);
+  return *json ? STORE_OK : STORE_EINTERNAL;
+}

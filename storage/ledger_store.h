@@ -34,6 +34,12 @@ STORE_WUR int store_vault_save(struct db *db, const struct store_vault *v);
 STORE_WUR int store_vault_book(struct db *db, const char *id, money_u128 *open_spreads,
                                money_i128 *usdc);
 
+/* The running auctions with what a restart needs to resume them, as a JSON array text
+ * (malloc'ed into *json): id, vault_id, legs, total_amount, sold_amount, lots_filled,
+ * started_ms, collateral, open_spreads, usdc, and the last hour's fills (credit, mark,
+ * amount, business_ms) for the mandate's loss window. */
+STORE_WUR int store_auctions_running(struct db *db, int64_t now_ms, char **json);
+
 /* Share balance (0 when no row). */
 STORE_WUR int store_shares_get(struct db *db, const char *vault, const char *account,
                                int for_update, money_u128 *shares, money_u128 *queued);

@@ -50,6 +50,7 @@ class Desk:
                "OPTDESK_HTTP_ADDR": f"127.0.0.1:{self.http}", "OPTDESK_WS_ADDR": f"127.0.0.1:{self.ws}",
                "OPTDESK_CLOCK": "manual", "OPTDESK_CLOCK_START": str(T0),
                "OPTDESK_CONFIG": os.path.join(HERE, "desk_config.json")}
+        self.env = env
         self.proc = harness.start_server(env, os.path.join(self.dir, "optdesk.log"))
         harness.wait_http(self.http, proc=self.proc)
         self.admin = harness.Client(self.http, json.load(open(os.path.join(self.dir, "var", "admin.json"))))
@@ -62,6 +63,14 @@ class Desk:
             assert r.status == 200, r
         self.now = T0
         self.feed()
+
+    def crash_and_restart(self):
+        import signal
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = harness.start_server(self.env, os.path.join(self.dir, "optdesk.log"))
+        harness.wait_http(self.http, proc=self.proc)
+        self.feed()  # live oracle values are not kept across a restart
 
     def account(self, name, roles):
         r = self.admin.post("/v1/admin/accounts", {"name": name, "roles": roles})
@@ -335,5 +344,53 @@ def test_floor_decay_backstop_and_hard_stop():
             assert snap["unfilled"] == "2", snap
             await c.close()
         harness.run(go())
+    finally:
+        d.close()
+
+
+def test_kill_9_mid_auction_resumes_without_selling_a_lot_twice():
+    d = Desk()
+    try:
+        m = d.account("mk", ["maker"])
+
+        async def one_lot():
+            c = await maker_session(d, m)
+            rfq = None
+            for _ in range(100):
+                rfq = await open_rfq(c)
+                if rfq:
+                    break
+                await asyncio.sleep(0.05)
+            assert rfq, "no open RFQ"
+            mark = mark_credit(d.now)
+            r = await c.call("private/send_quote", quote_params(rfq, f"{mark + 200:.2f}", "200.00",
+                                                                time.time_ns() // 1000, d.now))
+            assert "result" in r, r
+            fills = int(d.sql("SELECT count(*) FROM fills"))
+            d.clock(max(d.now, int(rfq["creation_timestamp"])) + 16_000)
+            for _ in range(200):
+                if int(d.sql("SELECT count(*) FROM fills")) > fills:
+                    break
+                await asyncio.sleep(0.05)
+            await c.close()
+            return rfq["rfq_id"]
+
+        auction = d.start("desk-a", "4")
+        first = harness.run(one_lot())
+        assert d.sql("SELECT sold_amount FROM auctions") == "200000000"
+        d.crash_and_restart()
+        log = open(os.path.join(d.dir, "optdesk.log")).read()
+        assert f"event=auction_resumed vault=desk-a auction={auction['auction_id']}" in log, log[-2000:]
+        second = harness.run(one_lot())
+        assert second != first
+        for _ in range(100):  # the finished status is written behind the fast path
+            rows = d.sql("SELECT status || '|' || sold_amount FROM auctions")
+            if rows.startswith("finished"):
+                break
+            time.sleep(0.05)
+        assert rows == "finished|400000000", rows
+        # two lots, two fills on two RFQs: nothing sold twice, the sum is what was sold
+        assert d.sql("SELECT count(*) || '|' || count(DISTINCT rfq_id) || '|' || sum(amount) FROM fills") == "2|2|400000000"
+        assert d.sql("SELECT open_spreads FROM vaults WHERE id = 'desk-a'") == "400000000"
     finally:
         d.close()
