@@ -11,6 +11,24 @@
 #include "roles.h"
 #include "routes.h"
 
+/* Runs an internal JSON-RPC method on the engine as the caller; the parsed reply (owned), or
+ * NULL after answering 503 itself. */
+static json_t *engine_internal(struct rest_ctx *ctx, const char *method, json_t *params) {
+  json_t *call = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", 1, "method", method,
+                           "params", params);
+  char *text = json_dumps(call, JSON_COMPACT);
+  json_decref(call);
+  char *reply = NULL;
+  int rc = text ? engine_call_internal(ctx->app->engine, &ctx->who, text, strlen(text), &reply, 5000) : -1;
+  free(text);
+  json_t *r = rc == 0 && reply ? json_loads(reply, 0, NULL) : NULL;
+  free(reply);
+  if (!r)
+    rest_error(ctx, 503, "engine_unavailable", "the engine did not answer; retry",
+               json_pack("{s:b}", "retryable", 1));
+  return r;
+}
+
 void route_admin_auction_start(struct rest_ctx *ctx) {
   json_t *body = rest_body_object(ctx);
   if (!body) return;
@@ -38,21 +56,9 @@ void route_admin_auction_start(struct rest_ctx *ctx) {
                              json_object_get(body, "legs") ? json_object_get(body, "legs") : json_null(),
                              "amount", json_object_get(body, "amount") ? json_object_get(body, "amount") : json_null(),
                              "collateral", coll, "open_spreads", op, "usdc", us);
-  json_t *call = json_pack("{s:s,s:i,s:s,s:o}", "jsonrpc", "2.0", "id", 1, "method",
-                           "operator/start_auction", "params", params);
-  char *text = json_dumps(call, JSON_COMPACT);
-  json_decref(call);
   json_decref(body);
-  char *reply = NULL;
-  if (!text || engine_call_internal(ctx->app->engine, &ctx->who, text, strlen(text), &reply, 5000) != 0) {
-    free(text);
-    rest_error(ctx, 503, "engine_unavailable", "the engine did not answer; retry",
-               json_pack("{s:b}", "retryable", 1));
-    return;
-  }
-  free(text);
-  json_t *r = reply ? json_loads(reply, 0, NULL) : NULL;
-  free(reply);
+  json_t *r = engine_internal(ctx, "operator/start_auction", params);
+  if (!r) return;
   json_t *result = json_object_get(r, "result"), *err = json_object_get(r, "error");
   if (result) {
     rest_json(ctx, 201, json_incref(result));
@@ -71,20 +77,9 @@ void route_admin_auction_start(struct rest_ctx *ctx) {
  * (makers never see it), and the mandate's recent refusals with their numbers. */
 void route_vault_cycle(struct rest_ctx *ctx) {
   int with_floor = (ctx->who.roles & (ROLE_ADMIN | ROLE_OPERATOR | ROLE_REPORTER)) != 0;
-  json_t *call = json_pack("{s:s,s:i,s:s,s:{s:s,s:b}}", "jsonrpc", "2.0", "id", 1, "method",
-                           "operator/cycle", "params", "vault", ctx->params[0], "with_floor", with_floor);
-  char *text = json_dumps(call, JSON_COMPACT);
-  json_decref(call);
-  char *reply = NULL;
-  if (!text || engine_call_internal(ctx->app->engine, &ctx->who, text, strlen(text), &reply, 5000) != 0) {
-    free(text);
-    rest_error(ctx, 503, "engine_unavailable", "the engine did not answer; retry",
-               json_pack("{s:b}", "retryable", 1));
-    return;
-  }
-  free(text);
-  json_t *r = reply ? json_loads(reply, 0, NULL) : NULL;
-  free(reply);
+  json_t *r = engine_internal(ctx, "operator/cycle",
+                              json_pack("{s:s,s:b}", "vault", ctx->params[0], "with_floor", with_floor));
+  if (!r) return;
   json_t *view = json_object_get(r, "result");
   if (!json_is_object(view)) {
     json_decref(r);
