@@ -173,3 +173,10 @@ void channels_free_all(struct engine *e) {
 }
 
 const char *channels_name(const struct channel *c) { return c->name; }
+
+int channels_wanted(struct engine *e, const char *name) {
+  struct channel *c = strmap_get(e->channels, name);
+  if (c && c->nsubs > 0) return 1;
+  if (c) c->seq++;
+  return 0;
+}

@@ -21,6 +21,9 @@ void channels_session_gone(struct engine *e, struct engine_session *s);
  * subscribers reached. A channel nobody subscribed to still advances its seq. */
 int channels_publish(struct engine *e, const char *name, json_t *data);
 void channels_free_all(struct engine *e);
+/* 1 when the channel has subscribers (publish then); 0 after advancing its seq as a
+ * publication would (nobody to tell). */
+int channels_wanted(struct engine *e, const char *name);
 const char *channels_name(const struct channel *c);
 
 #endif

@@ -89,6 +89,14 @@ static void publish_to(struct desk *d, const char *account, const char *suffix, 
   channels_publish(d->e, name, data);
 }
 
+/* 1 when someone listens on account.suffix; otherwise the channel's seq still advances and
+ * the caller need not build the notification (JSON is the desk's main CPU cost). */
+static int wanted(struct desk *d, const char *account, const char *suffix) {
+  char name[96];
+  snprintf(name, sizeof name, "%s.%s", account, suffix);
+  return channels_wanted(d->e, name);
+}
+
 /* An RFQ change goes to every logged-in maker's {wallet}.rfqs, once per account. */
 static void publish_rfq(struct desk *d, struct desk_vault *v) {
   struct strmap *seen = strmap_new();
@@ -103,7 +111,7 @@ static void publish_rfq(struct desk *d, struct desk_vault *v) {
 }
 
 void desk_publish_quote(struct desk *d, const struct desk_quote *q) {
-  publish_to(d, q->maker, "quotes", json_pack("[o]", desk_quote_json(q)));
+  if (wanted(d, q->maker, "quotes")) publish_to(d, q->maker, "quotes", json_pack("[o]", desk_quote_json(q)));
 }
 
 static json_t *auction_json(struct desk *d, struct desk_vault *v) {
@@ -139,14 +147,19 @@ void desk_publish_auction(struct desk *d, struct desk_vault *v) {
 
 /* ---- audit rows, written behind the fast path ---- */
 
-static void audit(struct desk *d, const char *sql, int n, const char *const *p) {
+static void audit_job(struct desk *d, const char *sql, int n, const char *const *p, int urgent) {
   struct desk_job *j = desk_job_new(0);
   if (!j) return;
+  j->urgent = urgent;
   if (desk_job_stmt(j, sql, n, p, 0) != 0) {
     desk_job_free(j);
     return;
   }
   desk_writer_post(d->writer, j);
+}
+
+static void audit(struct desk *d, const char *sql, int n, const char *const *p) {
+  audit_job(d, sql, n, p, 0);
 }
 
 static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
@@ -159,11 +172,12 @@ static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
   if (insert) {
     const char *p[] = {id, auction, amount, created, until, v->rfq_status};
     audit(d, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
-             " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, $6)",
+             " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, $6)"
+             " ON CONFLICT (id) DO NOTHING",
           6, p);
   } else {
     const char *p[] = {id, v->rfq_status};
-    audit(d, "UPDATE rfqs SET status = $2 WHERE id = $1::BIGINT", 2, p);
+    audit(d, "UPDATE rfqs SET status = $2 WHERE id = $1::BIGINT AND status <> 'filled'", 2, p);
   }
 }
 
@@ -175,16 +189,11 @@ static char *quote_legs_text(const struct desk_quote *q) {
   return s;
 }
 
-void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
-  char id[24];
+/* The quote's row: as an audit insert (a no-op when the fill wrote it first), or, for its
+ * fill, upserted as filled — only from open, so a quote never fills twice. */
+static int quote_row_stmt(struct desk_job *j, const struct desk_quote *q, int for_fill) {
+  char id[24], rfq[24], nonce[24], credit[MONEY_FMT_MAX], fee[MONEY_FMT_MAX], expiry[24], created[24];
   fmt_id(q->id, id);
-  if (!insert) {
-    const char *p[] = {id, q->status, q->cancel_reason};
-    audit(d, "UPDATE quotes SET status = $2, cancel_reason = $3 WHERE id = $1::BIGINT AND status = 'open'",
-          3, p);
-    return;
-  }
-  char rfq[24], nonce[24], credit[MONEY_FMT_MAX], fee[MONEY_FMT_MAX], expiry[24], created[24];
   fmt_id(q->rfq_id, rfq);
   snprintf(nonce, sizeof nonce, "%lld", q->nonce);
   if (money_format(q->credit, 0, credit, sizeof credit) < 0) credit[0] = 0;
@@ -194,11 +203,38 @@ void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
   char *legs = quote_legs_text(q);
   const char *p[] = {id, rfq, q->maker, nonce, legs ? legs : "[]", credit, fee, expiry, q->label,
                      created};
-  audit(d, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee, expiry_ms, label,"
-           " created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3, $4::BIGINT, $5::JSONB,"
-           " $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9, $10::BIGINT, 'open')",
-        10, p);
+  int rc = for_fill
+               ? desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
+                                  " expiry_ms, label, created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3,"
+                                  " $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9,"
+                                  " $10::BIGINT, 'filled') ON CONFLICT (id) DO UPDATE SET status = 'filled'"
+                                  " WHERE quotes.status = 'open' RETURNING id",
+                               10, p, 1)
+               : desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
+                                  " expiry_ms, label, created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3,"
+                                  " $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9,"
+                                  " $10::BIGINT, 'open') ON CONFLICT (id) DO NOTHING",
+                               10, p, 0);
   free(legs);
+  return rc;
+}
+
+void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
+  char id[24];
+  fmt_id(q->id, id);
+  if (!insert) {
+    const char *p[] = {id, q->status, q->cancel_reason};
+    audit(d, "UPDATE quotes SET status = $2, cancel_reason = $3 WHERE id = $1::BIGINT AND status = 'open'",
+          3, p);
+    return;
+  }
+  struct desk_job *j = desk_job_new(0);
+  if (!j) return;
+  if (quote_row_stmt(j, q, 0) != 0) {
+    desk_job_free(j);
+    return;
+  }
+  desk_writer_post(d->writer, j);
 }
 
 static struct desk_quote *quote_get(struct desk *d, uint64_t id) {
@@ -335,6 +371,16 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
     amount[0] = 0;
   snprintf(t, sizeof t, "%lld", (long long)now);
   char *legs = quote_legs_text(q);
+  char lot[MONEY_FMT_MAX], created[24], until[24];
+  if (money_format(v->rfq_amount, 0, lot, sizeof lot) < 0) lot[0] = 0;
+  snprintf(created, sizeof created, "%lld", (long long)v->rfq_created);
+  snprintf(until, sizeof until, "%lld", (long long)v->rfq_valid_until);
+  const char *rp[] = {rfq, auction, lot, created, until};
+  desk_job_stmt(j, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
+                   " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, 'filled')"
+                   " ON CONFLICT (id) DO UPDATE SET status = 'filled'",
+                5, rp, 0);
+  quote_row_stmt(j, q, 1);
   const char *fill[] = {quote, rfq, auction, v->id, q->maker, legs ? legs : "[]", amount, credit,
                         prem, mark, t};
   desk_job_stmt(j, "INSERT INTO fills(quote_id, rfq_id, auction_id, vault_id, maker_id, legs, amount,"
@@ -342,12 +388,6 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
                    " $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC, $8::NUMERIC, $9::NUMERIC,"
                    " 0, $10::NUMERIC, 'passed', $11::BIGINT)",
                 11, fill, 0);
-  const char *qp[] = {quote};
-  desk_job_stmt(j, "UPDATE quotes SET status = 'filled' WHERE id = $1::BIGINT AND status = 'open'"
-                   " RETURNING id",
-                1, qp, 1);
-  const char *rp[] = {rfq};
-  desk_job_stmt(j, "UPDATE rfqs SET status = 'filled' WHERE id = $1::BIGINT", 1, rp, 0);
   const char *ap[] = {auction, amount};
   desk_job_stmt(j, "UPDATE auctions SET sold_amount = sold_amount + $2::NUMERIC WHERE id = $1::BIGINT"
                    " RETURNING id",
@@ -359,6 +399,7 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
   free(legs);
   j->ctx = v;
   j->tag = q->id;
+  j->urgent = 1;
   v->executing = q->id;
   desk_writer_post(d->writer, j);
 }
@@ -427,11 +468,16 @@ static void fill_done(struct desk *d, struct desk_job *j) {
 
 void desk_drain(struct desk *d) {
   struct desk_job *j = desk_writer_take_done(d->writer);
+  int any = j != NULL;
   while (j) {
     struct desk_job *next = j->next;
     fill_done(d, j);
     desk_job_free(j);
     j = next;
+  }
+  if (any) { /* a filled lot closes on this tick and its next RFQ opens on the following one */
+    desk_tick(d);
+    desk_tick(d);
   }
 }
 
@@ -878,9 +924,10 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
   snprintf(stop, sizeof stop, "%lld", (long long)(now + v->params.hard_stop_ms));
   char *lj = json_dumps(legs, JSON_COMPACT);
   const char *p[] = {id, v->id, lj ? lj : "[]", total, started, stop, by};
-  audit(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by)"
-           " VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT, $6::BIGINT, $7)",
-        7, p);
+  /* urgent: a fill updates this row, and fills jump the audit queue */
+  audit_job(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by)"
+               " VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT, $6::BIGINT, $7)",
+            7, p, 1);
   free(lj);
   log_event(LOG_INFO, "auction_started", "vault=%s auction=%s amount=%s by=%s", v->id, id, amt, by);
   desk_tick(d); /* opens the first RFQ now */

@@ -15,7 +15,8 @@ struct desk_writer {
   pthread_t thread;
   pthread_mutex_t lock;
   pthread_cond_t more;
-  struct desk_job *head, *tail;     /* to run */
+  struct desk_job *head, *tail;     /* to run: audit rows, FIFO */
+  struct desk_job *uhead, *utail;   /* to run first: urgent jobs, FIFO */
   struct desk_job *done_head, *done_tail;
   int backlog;
   int stop;
@@ -46,18 +47,47 @@ void desk_job_free(struct desk_job *j) {
   free(j);
 }
 
-static int run_job(struct db *db, void *p) {
-  struct desk_job *j = p;
+#define WRITER_BATCH_MAX 1000
+
+/* One job's statements. */
+static int run_job(struct db *db, struct desk_job *j) {
   for (int k = 0; k < j->nstmt; k++) {
     struct pg_result *r = NULL;
     int st = db_exec(db, j->stmt[k].sql, j->stmt[k].nparams,
                      (const char *const *)j->stmt[k].params, j->stmt[k].expect_rows ? &r : NULL);
-    if (st) return -1;
+    if (st) return st;
     if (j->stmt[k].expect_rows) {
       int n = db_rows(r);
       db_result_free(r);
       if (n != j->stmt[k].expect_rows)
         return db_fail(db, STORE_ECONFLICT, "a desk statement changed an unexpected row count");
+    }
+  }
+  return STORE_OK;
+}
+
+struct batch {
+  struct desk_job *jobs[WRITER_BATCH_MAX];
+  int n;
+};
+
+/* Group commit: the batch's jobs in one transaction, each under a savepoint so one job's
+ * failure does not undo the others, one COMMIT (one fsync) for all. A job's status is its
+ * own statements' outcome, and STORE_EUNAVAILABLE for all when the COMMIT fails. */
+static int batch_tx(struct db *db, void *p) {
+  struct batch *b = p;
+  for (int i = 0; i < b->n; i++) {
+    struct desk_job *j = b->jobs[i];
+    if (db_exec(db, "SAVEPOINT job", 0, NULL, NULL)) return -1;
+    j->status = run_job(db, j);
+    if (j->status == STORE_EUNAVAILABLE || j->status == STORE_ERETRY) return -1;
+    if (j->status) {
+      log_event(j->want_done ? LOG_ERROR : LOG_WARN, "desk_write_failed", "status=%d error=\"%s\"",
+                j->status, db_last_error(db));
+      db_clear_failure(db);
+      if (db_exec(db, "ROLLBACK TO SAVEPOINT job", 0, NULL, NULL)) return -1;
+    } else if (db_exec(db, "RELEASE SAVEPOINT job", 0, NULL, NULL)) {
+      return -1;
     }
   }
   return 0;
@@ -66,34 +96,53 @@ static int run_job(struct db *db, void *p) {
 static void *writer_main(void *arg) {
   struct desk_writer *w = arg;
   struct db *db = app_db(w->app);
+  struct batch batch, *b = &batch;
   for (;;) {
     pthread_mutex_lock(&w->lock);
-    while (!w->head && !w->stop) pthread_cond_wait(&w->more, &w->lock);
-    struct desk_job *j = w->head;
-    if (!j) { /* stop requested and nothing left */
+    while (!w->head && !w->uhead && !w->stop) pthread_cond_wait(&w->more, &w->lock);
+    if (!w->head && !w->uhead) { /* stop requested and nothing left */
       pthread_mutex_unlock(&w->lock);
       break;
     }
-    w->head = j->next;
+    b->n = 0;
+    while (w->uhead && b->n < WRITER_BATCH_MAX) {
+      struct desk_job *j = w->uhead;
+      w->uhead = j->next;
+      j->next = NULL;
+      b->jobs[b->n++] = j;
+    }
+    if (!w->uhead) w->utail = NULL;
+    while (w->head && b->n < WRITER_BATCH_MAX) {
+      struct desk_job *j = w->head;
+      w->head = j->next;
+      j->next = NULL;
+      b->jobs[b->n++] = j;
+    }
     if (!w->head) w->tail = NULL;
     pthread_mutex_unlock(&w->lock);
-    j->next = NULL;
     int body = 0;
-    j->status = db ? db_tx(db, DB_READ_COMMITTED, run_job, j, &body) : STORE_EUNAVAILABLE;
-    if (j->status == STORE_EABORT) j->status = STORE_ECONFLICT;
-    if (j->status)
-      log_event(j->want_done ? LOG_ERROR : LOG_WARN, "desk_write_failed", "status=%d error=\"%s\"",
-                j->status, db ? db_last_error(db) : "no connection");
+    int st = db ? db_tx(db, DB_READ_COMMITTED, batch_tx, b, &body) : STORE_EUNAVAILABLE;
+    if (st == STORE_EABORT) st = STORE_EUNAVAILABLE;
+    if (st) { /* nothing of the batch was committed */
+      log_event(LOG_ERROR, "desk_batch_failed", "jobs=%d status=%d error=\"%s\"", b->n, st,
+                db ? db_last_error(db) : "no connection");
+      for (int i = 0; i < b->n; i++) b->jobs[i]->status = st;
+    }
     pthread_mutex_lock(&w->lock);
-    w->backlog--;
-    if (j->want_done) {
+    w->backlog -= b->n;
+    int wake = 0;
+    for (int i = 0; i < b->n; i++) {
+      struct desk_job *j = b->jobs[i];
+      if (!j->want_done) continue;
       if (w->done_tail) w->done_tail->next = j;
       else w->done_head = j;
       w->done_tail = j;
+      wake = 1;
     }
     pthread_mutex_unlock(&w->lock);
-    if (j->want_done) w->wake(w->wake_arg);
-    else desk_job_free(j);
+    for (int i = 0; i < b->n; i++)
+      if (!b->jobs[i]->want_done) desk_job_free(b->jobs[i]);
+    if (wake) w->wake(w->wake_arg);
   }
   app_db_release();
   return NULL;
@@ -119,9 +168,10 @@ struct desk_writer *desk_writer_start(struct app *app, void (*wake)(void *), voi
 void desk_writer_post(struct desk_writer *w, struct desk_job *j) {
   pthread_mutex_lock(&w->lock);
   j->next = NULL;
-  if (w->tail) w->tail->next = j;
-  else w->head = j;
-  w->tail = j;
+  struct desk_job **head = j->urgent ? &w->uhead : &w->head, **tail = j->urgent ? &w->utail : &w->tail;
+  if (*tail) (*tail)->next = j;
+  else *head = j;
+  *tail = j;
   w->backlog++;
   pthread_cond_signal(&w->more);
   pthread_mutex_unlock(&w->lock);

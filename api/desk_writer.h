@@ -1,8 +1,11 @@
 /* desk_writer: the RFQ desk's database thread. The engine (which never blocks) posts jobs:
  * audit rows written behind the fast path (RFQs, quotes, refusals) and fills that must be
- * committed before anyone is told. Jobs run in FIFO order, each in its own transaction, on
- * the writer's own connection; a job that asked for completion comes back to the engine
- * thread (desk_writer_take_done) after its commit or failure. */
+ * committed before anyone is told. Jobs run in FIFO order on the writer's own connection,
+ * group-committed: what is queued (up to 1000 jobs) runs in one transaction, each job under
+ * its own savepoint, with one COMMIT; a job that asked for completion comes back to the
+ * engine thread (desk_writer_take_done) only after that COMMIT (or its failure). Urgent jobs
+ * (fills) jump the queue of audit rows; they must not depend on those rows (a fill upserts
+ * its own quote and RFQ rows). */
 #ifndef OPTDESK_DESK_WRITER_H
 #define OPTDESK_DESK_WRITER_H
 
@@ -15,6 +18,7 @@
 struct desk_job {
   struct desk_job *next;
   int want_done;        /* come back to the engine after the transaction */
+  int urgent;           /* fills, auction starts: run before the queued audit rows */
   int status;           /* filled by the writer: a store status (0 = committed) */
   int nstmt;
   struct {

@@ -157,6 +157,8 @@ void db_result_free(struct pg_result *res) {
 
 const char *db_last_error(const struct db *db) { return db->last_error; }
 
+void db_clear_failure(struct db *db) { db->last_status = STORE_OK; }
+
 int db_fail(struct db *db, int status, const char *message) {
   set_error(db, message);
   db->last_status = status;

@@ -58,6 +58,10 @@ void db_result_free(struct pg_result *res);
  * so db_tx rolls back and reports it like a failed statement. Returns status. */
 int db_fail(struct db *db, int status, const char *message);
 
+/* After ROLLBACK TO SAVEPOINT the transaction is usable again: forget the failure so db_tx
+ * commits what the other savepoints kept. */
+void db_clear_failure(struct db *db);
+
 /* The last error's text (for logs; never shown to clients). */
 const char *db_last_error(const struct db *db);
 
