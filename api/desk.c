@@ -15,6 +15,7 @@
 #include "mandate_spread.h"
 #include "mandate_structure.h"
 #include "oracles.h"
+#include "roles.h"
 #include "to_money.h"
 
 #define CONTRACT_DECIMALS 8
@@ -101,7 +102,7 @@ static int wanted(struct desk *d, const char *account, const char *suffix) {
 static void publish_rfq(struct desk *d, struct desk_vault *v) {
   struct strmap *seen = strmap_new();
   for (struct engine_session *s = d->e->sessions; s; s = s->next) {
-    if (!s->logged_in || !(s->who.roles & (1 << 3)) || !seen || strmap_get(seen, s->who.account))
+    if (!s->logged_in || !(s->who.roles & ROLE_MAKER) || !seen || strmap_get(seen, s->who.account))
       continue;
     strmap_put(seen, s->who.account, (void *)1);
     publish_to(d, s->who.account, "rfqs", json_pack("[o]", desk_rfq_json(v)));
@@ -567,7 +568,7 @@ static void on_event(struct desk *d, struct desk_vault *v, const struct auction_
 
 void desk_tick(struct desk *d) {
   int64_t now = clock_now_ms(&d->app->clock);
-  static struct auction_event events[AUCTION_TICK_EVENTS_MAX];
+  static struct auction_event events[AUCTION_TICK_EVENTS_MAX]; /* engine thread only */
   for (int i = 0; i < d->nvaults; i++) {
     struct desk_vault *v = &d->vaults[i];
     if (!v->a || v->finished) continue;
@@ -771,7 +772,6 @@ void desk_restore(struct desk *d, const char *json) {
   json_t *list = json ? json_loads(json, 0, NULL) : NULL;
   size_t i;
   json_t *r;
-  int64_t now = clock_now_ms(&d->app->clock);
   json_array_foreach(list, i, r) {
     struct desk_vault *v = desk_vault_find(d, json_string_value(json_object_get(r, "vault_id")));
     struct desk_leg nl[2];
@@ -820,7 +820,6 @@ void desk_restore(struct desk *d, const char *json) {
     log_event(LOG_INFO, "auction_resumed", "vault=%s auction=%s", v->id, id);
   }
   json_decref(list);
-  (void)now;
 }
 
 static int parse_legs(json_t *legs, struct desk_leg nl[2]) {
