@@ -13,20 +13,10 @@
 #include "instrument.h"
 #include "ledger_store.h"
 #include "log.h"
+#include "params.h"
 #include "strike_grid.h"
 
 #define TREASURY "treasury"
-
-static double real_setting(json_t *settings, const char *key, double dflt) {
-  const char *s = json_string_value(json_object_get(settings, key));
-  return s ? strtod(s, NULL) : dflt; /* validated as decimals by config.c */
-}
-
-static money_u128 wad_setting(json_t *settings, const char *key, money_u128 dflt) {
-  const char *s = json_string_value(json_object_get(settings, key));
-  money_u128 v;
-  return s && money_parse(s, strlen(s), 18, &v) == MONEY_OK ? v : dflt;
-}
 
 /* The depot's parameters: SPEC 5.1's production defaults, then its config settings. */
 static int depot_config(struct app *app, const char *id, struct depot_ctx *c) {
@@ -43,16 +33,16 @@ static int depot_config(struct app *app, const char *id, struct depot_ctx *c) {
     struct depot_params *p = &c->params;
     if (depot_params_production(put ? PRICING_PUT : PRICING_CALL, a->decimals, p)) return DEPOT_EINVALID;
     json_t *s = json_object_get(d, "settings");
-    p->alpha = real_setting(s, "alpha", p->alpha);
-    p->hourly_decay = real_setting(s, "hourly_decay", p->hourly_decay);
-    p->c_min = real_setting(s, "min_clevel", p->c_min);
-    p->c_max = real_setting(s, "max_clevel", p->c_max);
-    p->min_dte_ms = (int64_t)(real_setting(s, "min_dte", (double)p->min_dte_ms / 86400000.0) * 86400000.0);
-    p->max_dte_ms = (int64_t)(real_setting(s, "max_dte", (double)p->max_dte_ms / 86400000.0) * 86400000.0);
-    p->min_delta = real_setting(s, "min_delta", p->min_delta);
-    p->max_delta = real_setting(s, "max_delta", p->max_delta);
-    p->perf_fee_rate = wad_setting(s, "performance_fee", p->perf_fee_rate);
-    p->mgmt_fee_rate = wad_setting(s, "management_fee", p->mgmt_fee_rate);
+    p->alpha = param_cfg_real(s, "alpha", p->alpha);
+    p->hourly_decay = param_cfg_real(s, "hourly_decay", p->hourly_decay);
+    p->c_min = param_cfg_real(s, "min_clevel", p->c_min);
+    p->c_max = param_cfg_real(s, "max_clevel", p->c_max);
+    p->min_dte_ms = (int64_t)(param_cfg_real(s, "min_dte", (double)p->min_dte_ms / 86400000.0) * 86400000.0);
+    p->max_dte_ms = (int64_t)(param_cfg_real(s, "max_dte", (double)p->max_dte_ms / 86400000.0) * 86400000.0);
+    p->min_delta = param_cfg_real(s, "min_delta", p->min_delta);
+    p->max_delta = param_cfg_real(s, "max_delta", p->max_delta);
+    p->perf_fee_rate = param_cfg_decimal(s, "performance_fee", 18, p->perf_fee_rate);
+    p->mgmt_fee_rate = param_cfg_decimal(s, "management_fee", 18, p->mgmt_fee_rate);
     return depot_params_check(p) ? DEPOT_EINVALID : 0;
   }
   return DSVC_ENOTDEPOT;

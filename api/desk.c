@@ -15,6 +15,7 @@
 #include "mandate_spread.h"
 #include "mandate_structure.h"
 #include "oracles.h"
+#include "params.h"
 #include "roles.h"
 #include "to_money.h"
 
@@ -683,12 +684,6 @@ json_t *desk_snapshot_auction(struct desk *d, const char *vault) {
 
 /* ---- lifecycle ---- */
 
-static money_u128 cfg_amount(json_t *obj, const char *key, unsigned decimals, money_u128 dflt) {
-  const char *s = json_string_value(json_object_get(obj, key));
-  money_u128 v;
-  return s && money_parse(s, strlen(s), decimals, &v) == MONEY_OK ? v : dflt;
-}
-
 static int64_t cfg_ms(json_t *obj, const char *key, int64_t dflt) {
   json_t *v = json_object_get(obj, key);
   return json_is_integer(v) ? (int64_t)json_integer_value(v) * 1000 : dflt;
@@ -715,14 +710,14 @@ struct desk *desk_new(struct engine *e) {
     snprintf(v->collateral_asset, sizeof v->collateral_asset, "%s", coll);
     v->collateral_decimals = a ? a->decimals : 8;
     auction_params_default(&v->params);
-    v->params.lot_size = cfg_amount(cfg, "lot_size", 8, v->params.lot_size);
-    v->params.lot_rounding = cfg_amount(cfg, "lot_rounding", 8, v->params.lot_rounding);
+    v->params.lot_size = param_cfg_decimal(cfg, "lot_size", 8, v->params.lot_size);
+    v->params.lot_rounding = param_cfg_decimal(cfg, "lot_rounding", 8, v->params.lot_rounding);
     v->params.rfq_life_ms = cfg_ms(cfg, "rfq_life_s", v->params.rfq_life_ms);
     v->params.grace_ms = cfg_ms(cfg, "rfq_grace_s", v->params.grace_ms);
     v->params.hard_stop_ms = cfg_ms(cfg, "hard_stop_s", v->params.hard_stop_ms);
-    v->params.min_credit = cfg_amount(cfg, "min_credit", 6, v->params.min_credit);
-    v->params.max_credit = cfg_amount(cfg, "max_credit", 6, v->params.max_credit);
-    v->mandate = mandate_params_default(cfg_amount(cfg, "strike_diff", 6, (money_u128)2000000000));
+    v->params.min_credit = param_cfg_decimal(cfg, "min_credit", 6, v->params.min_credit);
+    v->params.max_credit = param_cfg_decimal(cfg, "max_credit", 6, v->params.max_credit);
+    v->mandate = mandate_params_default(param_cfg_decimal(cfg, "strike_diff", 6, (money_u128)2000000000));
     v->loss = calloc(1, sizeof *v->loss);
     if (!v->loss || mandate_loss_init(v->loss, v->mandate.loss_window_ms) != MANDATE_OK) {
       desk_free(d);
@@ -783,8 +778,8 @@ void desk_restore(struct desk *d, const char *json) {
     struct auction_snapshot snap;
     memset(&snap, 0, sizeof snap);
     snap.started_ms = json_integer_value(json_object_get(r, "started_ms"));
-    snap.total = cfg_amount(r, "total_amount", 0, 0);
-    snap.sold = cfg_amount(r, "sold_amount", 0, 0);
+    snap.total = param_cfg_decimal(r, "total_amount", 0, 0);
+    snap.sold = param_cfg_decimal(r, "sold_amount", 0, 0);
     snap.lots_filled = (uint64_t)json_integer_value(json_object_get(r, "lots_filled"));
     snap.first_rfq_id = d->next_id + 1;
     snap.next_rfq_id = d->next_id + 1;
@@ -802,16 +797,16 @@ void desk_restore(struct desk *d, const char *json) {
     v->nlegs = 2;
     v->finished = 0;
     v->rfq_status = NULL;
-    v->collateral = cfg_amount(r, "collateral", 0, 0);
-    v->open_spreads = cfg_amount(r, "open_spreads", 0, 0);
+    v->collateral = param_cfg_decimal(r, "collateral", 0, 0);
+    v->open_spreads = param_cfg_decimal(r, "open_spreads", 0, 0);
     const char *u = json_string_value(json_object_get(r, "usdc"));
     money_i128 usdc = 0;
     if (u && money_parse_signed(u, strlen(u), 0, &usdc) == MONEY_OK) v->usdc = usdc;
     size_t k;
     json_t *f;
     json_array_foreach(json_object_get(r, "fills"), k, f) {
-      money_u128 credit = cfg_amount(f, "credit", 0, 0), mark = cfg_amount(f, "mark", 0, 0),
-                 amount = cfg_amount(f, "amount", 0, 0), loss = 0;
+      money_u128 credit = param_cfg_decimal(f, "credit", 0, 0), mark = param_cfg_decimal(f, "mark", 0, 0),
+                 amount = param_cfg_decimal(f, "amount", 0, 0), loss = 0;
       if (mark > credit && money_muldiv_up(mark - credit, amount, (money_u128)100000000, &loss) == MONEY_OK &&
           mandate_loss_record(v->loss, json_integer_value(json_object_get(f, "ms")), (money_i128)loss) !=
               MANDATE_OK)
@@ -911,8 +906,8 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
   v->finished = 0;
   v->rfq_status = NULL;
   v->executing = 0;
-  v->collateral = cfg_amount(params, "collateral", 0, 0);
-  v->open_spreads = cfg_amount(params, "open_spreads", 0, 0);
+  v->collateral = param_cfg_decimal(params, "collateral", 0, 0);
+  v->open_spreads = param_cfg_decimal(params, "open_spreads", 0, 0);
   const char *usdc = json_string_value(json_object_get(params, "usdc"));
   money_i128 u = 0;
   if (usdc && money_parse_signed(usdc, strlen(usdc), 0, &u) == MONEY_OK) v->usdc = u;

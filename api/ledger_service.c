@@ -10,6 +10,7 @@
 #include "depot_store.h"
 #include "ledger_fee.h"
 #include "ledger_ops.h"
+#include "params.h"
 
 #define TREASURY "treasury"
 
@@ -235,12 +236,6 @@ int ledger_pay_queue(struct db *db, const char *vault, int64_t now, int *paid) {
   }
 }
 
-/* 2 %/yr as a WAD fraction from a decimal string setting. */
-static money_u128 wad_of(const char *s, money_u128 dflt) {
-  money_u128 v;
-  return s && money_parse(s, strlen(s), 18, &v) == MONEY_OK ? v : dflt;
-}
-
 static int register_one(struct db *db, const char *id, const char *kind, const char *asset_name,
                         money_u128 fee_rate, int64_t now, char *err, size_t errcap) {
   const struct asset *a = asset_find(asset_name);
@@ -283,9 +278,8 @@ int ledger_register_vaults(struct app *app, struct db *db, char *err, size_t err
     const char *type = json_string_value(json_object_get(v, "type"));
     const char *asset = strcmp(type, "P") == 0 ? "USDC"
                                                 : json_string_value(json_object_get(v, "underlying"));
-    const char *fee = json_string_value(
-        json_object_get(json_object_get(v, "settings"), "management_fee"));
-    money_u128 rate = wad_of(fee, LEDGER_WAD / 50); /* SPEC 5.1 default: 2 %/yr */
+    /* SPEC 5.1 default: 2 %/yr */
+    money_u128 rate = param_cfg_decimal(json_object_get(v, "settings"), "management_fee", 18, LEDGER_WAD / 50);
     const char *id = json_string_value(json_object_get(v, "id"));
     if (register_one(db, id, "depot", asset, rate, now, err, errcap)) return -1;
     if (store_depot_book_ensure(db, id, now)) {

@@ -11,6 +11,7 @@
 #include "gbm.h"
 #include "log.h"
 #include "oracles.h"
+#include "params.h"
 #include "routes.h"
 #include "to_money.h"
 
@@ -34,11 +35,6 @@ struct oracle_sim {
   size_t n;
   int64_t last_ms;
 };
-
-static double number(json_t *obj, const char *key, double dflt) {
-  const char *s = json_string_value(json_object_get(obj, key));
-  return s ? strtod(s, NULL) : dflt; /* validated as decimals by config.c */
-}
 
 static void settle_passed(struct oracle_sim *s, struct sim_underlying *u, int64_t now,
                           money_u128 spot) {
@@ -123,10 +119,10 @@ struct oracle_sim *oracle_sim_start(struct app *app, char *err, size_t errcap) {
     if (s->n == ORACLE_MAX_UNDERLYINGS) break;
     struct sim_underlying *x = &s->u[s->n++];
     snprintf(x->symbol, sizeof x->symbol, "%s", sym);
-    x->S = number(u, "spot", 1000);
-    x->vol = number(u, "vol", 0.6);
-    x->iv = number(u, "iv", x->vol);
-    x->rate = number(u, "rate", 0.0);
+    x->S = param_cfg_real(u, "spot", 1000);
+    x->vol = param_cfg_real(u, "vol", 0.6);
+    x->iv = param_cfg_real(u, "iv", x->vol);
+    x->rate = param_cfg_real(u, "rate", 0.0);
   }
   pthread_condattr_t attr;
   pthread_condattr_init(&attr);

@@ -98,3 +98,14 @@ int query_amount(struct rest_ctx *ctx, const char *key, unsigned decimals, money
     return bad(ctx, "invalid_amount", key, "a decimal amount is required");
   return amount_text(ctx, key, buf, strlen(buf), decimals, 1, out);
 }
+
+money_u128 param_cfg_decimal(json_t *obj, const char *key, unsigned decimals, money_u128 dflt) {
+  const char *s = json_string_value(json_object_get(obj, key));
+  money_u128 v;
+  return s && money_parse(s, strlen(s), decimals, &v) == MONEY_OK ? v : dflt;
+}
+
+double param_cfg_real(json_t *obj, const char *key, double dflt) {
+  const char *s = json_string_value(json_object_get(obj, key));
+  return s ? strtod(s, NULL) : dflt;
+}

@@ -25,4 +25,9 @@ int query_underlying(struct rest_ctx *ctx, const char *key, char *buf, size_t ca
 int query_expiry(struct rest_ctx *ctx, const char *key, int required, int64_t *out);
 int query_amount(struct rest_ctx *ctx, const char *key, unsigned decimals, money_u128 *out);
 
+/* Values already validated (the config, the desk's own rows): a decimal string at `key` as
+ * base units with `decimals`, or as a model double; dflt when absent or unparsable. */
+money_u128 param_cfg_decimal(json_t *obj, const char *key, unsigned decimals, money_u128 dflt);
+double param_cfg_real(json_t *obj, const char *key, double dflt);
+
 #endif
