@@ -315,25 +315,41 @@ static money_u128 tvl_usd(const struct desk_vault *v) {
   return tvl;
 }
 
-static int mandate_ok(struct desk *d, struct desk_vault *v, const struct desk_quote *q, int64_t now,
-                      struct mandate_refusal *why) {
-  struct mandate_leg legs[2];
-  for (int k = 0; k < v->nlegs; k++) {
-    legs[k].type = v->legs[k].put ? MANDATE_PUT : MANDATE_CALL;
-    legs[k].strike = v->legs[k].strike;
-    legs[k].expiry_ms = v->legs[k].expiry_ms;
-    legs[k].side = v->legs[k].sell ? MANDATE_SELL : MANDATE_BUY;
-    legs[k].amount = q->amount;
+/* The mandate's view of the legs, each for `amount` spreads. */
+static void mandate_legs(const struct desk_leg *nl, int n, money_u128 amount, struct mandate_leg *out) {
+  for (int k = 0; k < n; k++) {
+    out[k].type = nl[k].put ? MANDATE_PUT : MANDATE_CALL;
+    out[k].strike = nl[k].strike;
+    out[k].expiry_ms = nl[k].expiry_ms;
+    out[k].side = nl[k].sell ? MANDATE_SELL : MANDATE_BUY;
+    out[k].amount = amount;
   }
+}
+
+/* A quote as the mandate's spread trade at the vault's current marks (legs: 2 slots). */
+static struct mandate_spread_trade spread_trade(const struct desk_vault *v, const struct desk_quote *q,
+                                                struct mandate_leg *legs) {
+  mandate_legs(v->legs, v->nlegs, q->amount, legs);
   struct mandate_spread_trade t = {legs, (size_t)v->nlegs, (money_i128)q->credit, v->mark_credit,
                                    v->spread_mark, {v->spot_ms, v->surface_ms}};
+  return t;
+}
+
+/* USD received for a quote's lot: credit per spread × spreads, rounded down. */
+static int quote_premium(const struct desk_quote *q, money_u128 *premium) {
+  return money_muldiv_down(q->credit, q->amount, (money_u128)100000000, premium);
+}
+
+static int mandate_ok(struct desk_vault *v, const struct desk_quote *q, int64_t now,
+                      struct mandate_refusal *why) {
+  struct mandate_leg legs[2];
+  struct mandate_spread_trade t = spread_trade(v, q, legs);
   if (!v->mark_ok) { /* no fresh marks: the oracle times make the mandate refuse as stale */
     t.oracle.spot_ms = 0;
     t.oracle.surface_ms = 0;
   }
   struct mandate_vault_state vs = {v->collateral, v->collateral_decimals, v->spot ? v->spot : 1,
                                    v->open_spreads, v->usdc, tvl_usd(v)};
-  (void)d;
   return mandate_check_spread(&v->mandate, &t, &vs, v->loss, now, why);
 }
 
@@ -341,7 +357,7 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
   struct desk_quote *q = quote_get(d, ev->quote_id);
   struct mandate_refusal why;
   memset(&why, 0, sizeof why);
-  int st = q ? mandate_ok(d, v, q, now, &why) : MANDATE_EINVALID;
+  int st = q ? mandate_ok(v, q, now, &why) : MANDATE_EINVALID;
   if (st != MANDATE_OK) {
     if (q) record_refusal(d, v, q, &why, st, now);
     if (auction_execution_result(v->a, now, ev->quote_id, 0) != AUCTION_OK)
@@ -354,7 +370,7 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
   /* durable before acknowledged: the fill, the quote, the RFQ, the auction and the vault's
    * book change in one transaction; the maker hears of it after the commit */
   money_u128 premium = 0;
-  if (money_muldiv_down(q->credit, q->amount, (money_u128)100000000, &premium) || premium == 0) {
+  if (quote_premium(q, &premium) || premium == 0) {
     if (auction_execution_result(v->a, now, ev->quote_id, 0) != AUCTION_OK) return;
     quote_close(d, q, "cancelled", "premium_rounds_to_zero");
     return;
@@ -421,19 +437,11 @@ static void fill_done(struct desk *d, struct desk_job *j) {
     return;
   }
   money_u128 premium = 0;
-  if (money_muldiv_down(q->credit, q->amount, (money_u128)100000000, &premium)) premium = 0;
+  if (quote_premium(q, &premium)) premium = 0;
   v->open_spreads += q->amount;
   v->usdc += (money_i128)premium;
   struct mandate_leg legs[2];
-  for (int k = 0; k < v->nlegs; k++) {
-    legs[k].type = MANDATE_PUT;
-    legs[k].strike = v->legs[k].strike;
-    legs[k].expiry_ms = v->legs[k].expiry_ms;
-    legs[k].side = v->legs[k].sell ? MANDATE_SELL : MANDATE_BUY;
-    legs[k].amount = q->amount;
-  }
-  struct mandate_spread_trade t = {legs, (size_t)v->nlegs, (money_i128)q->credit, v->mark_credit,
-                                   v->spread_mark, {v->spot_ms, v->surface_ms}};
+  struct mandate_spread_trade t = spread_trade(v, q, legs);
   money_i128 loss = 0;
   if (mandate_spread_loss(&t, &loss) == MANDATE_OK && mandate_loss_record(v->loss, now, loss) != MANDATE_OK)
     log_event(LOG_WARN, "mandate_loss_record_failed", "vault=%s", v->id);
@@ -873,13 +881,7 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
     *err = (struct desk_error){-32602, "amount: a positive decimal string (spreads)", NULL};
     return -1;
   }
-  for (int k = 0; k < 2; k++) {
-    ml[k].type = nl[k].put ? MANDATE_PUT : MANDATE_CALL;
-    ml[k].strike = nl[k].strike;
-    ml[k].expiry_ms = nl[k].expiry_ms;
-    ml[k].side = nl[k].sell ? MANDATE_SELL : MANDATE_BUY;
-    ml[k].amount = amount;
-  }
+  mandate_legs(nl, 2, amount, ml);
   struct mandate_refusal why;
   int st = mandate_check_structure(&v->mandate, ml, 2, &why);
   if (st != MANDATE_OK) {
