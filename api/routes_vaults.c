@@ -29,6 +29,13 @@ static json_t *amount_json(money_u128 v, unsigned decimals) {
 static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
                            struct ledger_vault *v, json_t **book);
 
+/* What an operation at `now` would see first: the management fee accrued to now (never
+ * backwards); the raw view if accruing fails. */
+static void accrued_view(const struct ledger_vault *raw, int64_t now, struct ledger_vault *out) {
+  money_u128 fee;
+  if (ledger_accrue(raw, now > raw->fee_accrued_ms ? now : raw->fee_accrued_ms, out, &fee)) *out = raw[0];
+}
+
 /* A depot's value now, settling due maturities in memory only (a view); *sv follows the
  * settlement, *book (when asked) gets the book summary. A depot status on failure. */
 static int depot_valuation(struct app *app, struct db *db, struct store_vault *sv, int64_t now,
@@ -97,8 +104,7 @@ static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_va
     valp = &val;
   }
   ledger_view_valued(sv, valp, &raw);
-  money_u128 fee;
-  if (ledger_accrue(&raw, now > raw.fee_accrued_ms ? now : raw.fee_accrued_ms, v, &fee)) *v = raw;
+  accrued_view(&raw, now, v);
   return 0;
 }
 
@@ -146,9 +152,7 @@ static void list_one(struct list_arg *a, struct store_vault *sv) {
     else why = st == DSVC_EORACLE ? "oracle_stale" : st == DSVC_EPENDING ? "settlement_pending" : "unavailable";
   }
   ledger_view_valued(sv, valp, &raw);
-  money_u128 fee;
-  if (ledger_accrue(&raw, a->now > raw.fee_accrued_ms ? a->now : raw.fee_accrued_ms, &v, &fee))
-    v = raw;
+  accrued_view(&raw, a->now, &v);
   json_t *j = vault_json(sv, &v);
   if (why) {
     json_object_set_new(j, "pricePerShare", json_null());
