@@ -201,6 +201,12 @@ void route_depot_trade(struct rest_ctx *ctx) {
 }
 
 /* GET /v1/accounts/{account}/positions and /trades: the buyer's depot positions. */
+#define BUYER_ROWS_SQL                                                                          \
+  "SELECT p.depot_id, p.position_id, p.instrument, p.size::TEXT, p.premium::TEXT,"             \
+  " p.spread::TEXT, p.mint_fee::TEXT, p.total_paid::TEXT, p.trade_ms, v.asset_decimals,"        \
+  " p.status, COALESCE(p.payoff::TEXT, '') FROM depot_positions p"                             \
+  " JOIN vaults v ON v.id = p.depot_id WHERE p.buyer_id = $1"
+
 static void buyer_rows(struct rest_ctx *ctx, int trades) {
   const char *account = ctx->params[0];
   if (strcmp(ctx->who.account, account) != 0 && !(ctx->who.roles & (ROLE_REPORTER | ROLE_ADMIN))) {
@@ -213,16 +219,8 @@ static void buyer_rows(struct rest_ctx *ctx, int trades) {
   int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
   if (st == STORE_OK)
     st = db_exec(db,
-                 trades ? "SELECT p.depot_id, p.position_id, p.instrument, p.size::TEXT,"
-                          " p.premium::TEXT, p.spread::TEXT, p.mint_fee::TEXT, p.total_paid::TEXT,"
-                          " p.trade_ms, v.asset_decimals, p.status, COALESCE(p.payoff::TEXT, '')"
-                          " FROM depot_positions p JOIN vaults v ON v.id = p.depot_id"
-                          " WHERE p.buyer_id = $1 ORDER BY p.trade_ms, p.position_id"
-                        : "SELECT p.depot_id, p.position_id, p.instrument, p.size::TEXT,"
-                          " p.premium::TEXT, p.spread::TEXT, p.mint_fee::TEXT, p.total_paid::TEXT,"
-                          " p.trade_ms, v.asset_decimals, p.status, COALESCE(p.payoff::TEXT, '')"
-                          " FROM depot_positions p JOIN vaults v ON v.id = p.depot_id"
-                          " WHERE p.buyer_id = $1 ORDER BY p.status, p.maturity_ms, p.position_id",
+                 trades ? BUYER_ROWS_SQL " ORDER BY p.trade_ms, p.position_id"
+                        : BUYER_ROWS_SQL " ORDER BY p.status, p.maturity_ms, p.position_id",
                  1, p, &r);
   if (st) {
     rest_store_error(ctx, st);
