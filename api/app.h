@@ -23,6 +23,8 @@ struct app {
   struct oracles *oracles;
   int64_t started_real_ms;
   char *restore_auctions; /* JSON array of running auctions to resume at start (owned) */
+  char *restore_cycles;   /* JSON array of the vaults' cycle rows (owned) */
+  int demo;               /* `optdesk demo`: the cycle skips its idle waits on the clock */
 };
 
 /* The calling thread's own connection (created on first use, closed at thread exit). */

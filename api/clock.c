@@ -49,7 +49,8 @@ int64_t clock_now_ms(struct app_clock *c) {
     return __atomic_load_n(&c->manual_ms, __ATOMIC_ACQUIRE);
   case CLOCK_MODE_ACCELERATED: {
     /* elapsed <= a few decades of ms (~1e12) times speed <= 1e6: no overflow */
-    int64_t t = c->start_business_ms + (clock_real_ms() - c->start_real_ms) * c->speed;
+    int64_t t = c->start_business_ms + (clock_real_ms() - c->start_real_ms) * c->speed +
+                __atomic_load_n(&c->skipped_ms, __ATOMIC_ACQUIRE);
     return t < CLOCK_MAX_MS ? t : CLOCK_MAX_MS;
   }
   default:
@@ -65,6 +66,15 @@ int clock_set(struct app_clock *c, int64_t now_ms) {
     if (now_ms < cur) return -2;
   } while (!__atomic_compare_exchange_n(&c->manual_ms, &cur, now_ms, 0, __ATOMIC_ACQ_REL,
                                         __ATOMIC_ACQUIRE));
+  return 0;
+}
+
+int clock_skip_to(struct app_clock *c, int64_t target_ms) {
+  if (c->mode != CLOCK_MODE_ACCELERATED) return -1;
+  if (target_ms > CLOCK_MAX_MS) return -3;
+  int64_t now = clock_now_ms(c);
+  if (target_ms <= now) return 0;
+  __atomic_add_fetch(&c->skipped_ms, target_ms - now, __ATOMIC_ACQ_REL);
   return 0;
 }
 

@@ -15,6 +15,7 @@ struct app_clock {
   int64_t start_real_ms;     /* real time at start (accelerated) */
   int64_t speed;             /* accelerated factor */
   int64_t manual_ms;         /* accessed atomically */
+  int64_t skipped_ms;        /* accelerated: business time jumped over (atomic) */
 };
 
 /* Business time stays within [0, CLOCK_MAX_MS] (the end of year 9999, what expiry dates
@@ -32,6 +33,11 @@ int64_t clock_now_ms(struct app_clock *c);
 /* Manual clock only; refuses to go backwards or past CLOCK_MAX_MS.
  * 0, -1 not manual, -2 backwards, -3 out of range. */
 int clock_set(struct app_clock *c, int64_t now_ms);
+
+/* Accelerated clock only (the demo): jumps forward to target_ms at once, skipping an idle
+ * wait; never backwards (a target in the past does nothing). 0, -1 not accelerated,
+ * -3 out of range. */
+int clock_skip_to(struct app_clock *c, int64_t target_ms);
 
 const char *clock_mode_name(const struct app_clock *c);
 

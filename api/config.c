@@ -157,7 +157,8 @@ static const char *const vault_mandate_keys[] = {
     "spot_buy_max_ratio", "spot_sell_min_ratio", "spot_notional_max_ratio", NULL};
 static const char *const vault_decimal_keys[] = {
     "strike_diff", "lot_size", "lot_rounding", "min_credit", "max_credit", "target_ratio",
-    "min_ratio", "max_ratio", "performance_fee", "dust_usdc", NULL};
+    "min_ratio", "max_ratio", "performance_fee", "dust_usdc", "spot_step", "reprice_usdc",
+    "spot_slippage", NULL};
 static const char *const vault_int_keys[] = {
     "rfq_life_s", "rfq_grace_s", "hard_stop_s", "auction_start_delay_min",
     "expiry_min_hours", "expiry_max_hours", "collateral_auction_delay_min",
@@ -178,6 +179,7 @@ static int check_vault(json_t *v, int i, char *err, size_t errcap) {
   allowed[n++] = "underlying";
   allowed[n++] = "mandate";
   allowed[n++] = "paused";
+  allowed[n++] = "cycle";
   for (const char *const *k = vault_decimal_keys; *k; k++) allowed[n++] = *k;
   for (const char *const *k = vault_int_keys; *k; k++) allowed[n++] = *k;
   allowed[n] = NULL;
@@ -192,6 +194,11 @@ static int check_vault(json_t *v, int i, char *err, size_t errcap) {
     return -1;
   for (const char *const *k = vault_decimal_keys; *k; k++)
     if (check_decimal(v, *k, where, err, errcap)) return -1;
+  json_t *cycle = json_object_get(v, "cycle");
+  if (cycle && !json_is_boolean(cycle)) {
+    fail(err, errcap, "%scycle must be true or false", where);
+    return -1;
+  }
   for (const char *const *k = vault_int_keys; *k; k++) {
     long dummy;
     if (get_int(v, *k, where, 0, 100000000, &dummy, err, errcap)) return -1;

@@ -12,6 +12,7 @@
 #include "channels.h"
 #include "instrument.h"
 #include "log.h"
+#include "mandate_spot.h"
 #include "mandate_spread.h"
 #include "mandate_structure.h"
 #include "oracles.h"
@@ -47,6 +48,10 @@ struct desk_vault *desk_rfq_vault(struct desk *d, uint64_t rfq_id) {
   return NULL;
 }
 
+unsigned desk_amount_decimals(const struct desk_vault *v) {
+  return v->spot_order ? v->collateral_decimals : CONTRACT_DECIMALS;
+}
+
 uint64_t desk_maker_num(struct desk *d, const char *maker) {
   uintptr_t n = (uintptr_t)strmap_get(d->maker_nums, maker);
   if (!n) {
@@ -61,7 +66,7 @@ json_t *desk_rfq_json(const struct desk_vault *v) {
   for (int k = 0; k < v->nlegs; k++)
     json_array_append_new(legs, json_pack("{s:s,s:s,s:o}", "instrument_name", v->legs[k].instrument,
                                           "direction", v->legs[k].sell ? "sell" : "buy", "amount",
-                                          desk_amount(v->rfq_amount, CONTRACT_DECIMALS)));
+                                          desk_amount(v->rfq_amount, desk_amount_decimals(v))));
   return json_pack("{s:o,s:s,s:s,s:o,s:I,s:I,s:s}", "rfq_id", id_json(v->rfq_id), "vault_id", v->id,
                    "status", v->rfq_status ? v->rfq_status : "closed", "legs", legs, "valid_until",
                    (json_int_t)v->rfq_valid_until, "creation_timestamp", (json_int_t)v->rfq_created,
@@ -74,7 +79,8 @@ json_t *desk_quote_json(const struct desk_quote *q) {
     json_array_append_new(
         legs, json_pack("{s:s,s:s,s:o,s:o}", "instrument_name", q->v->legs[k].instrument, "direction",
                         q->v->legs[k].sell ? "sell" : "buy", "amount",
-                        desk_amount(q->amount, CONTRACT_DECIMALS), "price", desk_amount(q->price[k], 6)));
+                        desk_amount(q->amount, desk_amount_decimals(q->v)), "price",
+                        desk_amount(q->price[k], 6)));
   return json_pack("{s:o,s:o,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:s,s:s,s:s,s:s,s:I,s:I}", "quote_id",
                    id_json(q->id), "rfq_id", id_json(q->rfq_id), "vault_id", q->v->id, "direction",
                    "sell", "legs", legs, "credit", desk_amount(q->credit, 6), "max_fee",
@@ -119,26 +125,33 @@ void desk_publish_quote(struct desk *d, const struct desk_quote *q) {
 static json_t *auction_json(struct desk *d, struct desk_vault *v) {
   int64_t now = clock_now_ms(&d->app->clock);
   struct auction_view view;
+  const char *stage = v->cy.enabled ? desk_stage_name(v->cy.stage)
+                      : v->a && !v->finished ? "option_auction"
+                                             : "collateral_only";
   if (!v->a || auction_view(v->a, now, &view) != AUCTION_OK)
-    return json_pack("{s:s,s:s,s:n}", "vault_id", v->id, "stage", "collateral_only", "auction");
+    return json_pack("{s:s,s:s,s:n}", "vault_id", v->id, "stage", stage, "auction");
+  unsigned dec = desk_amount_decimals(v);
   json_t *legs = json_array();
   for (int k = 0; k < v->nlegs; k++)
     json_array_append_new(legs, json_pack("{s:s,s:s}", "instrument_name", v->legs[k].instrument,
                                           "direction", v->legs[k].sell ? "sell" : "buy"));
-  json_t *a = json_pack("{s:o,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I}", "auction_id", id_json(v->auction_id),
-                        "state", v->finished ? "finished" : "running", "legs", legs, "total",
-                        desk_amount(view.total, CONTRACT_DECIMALS), "sold",
-                        desk_amount(view.sold, CONTRACT_DECIMALS), "remaining",
-                        desk_amount(view.remaining, CONTRACT_DECIMALS), "lots_filled",
+  json_t *a = json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:o,s:I,s:I,s:I}", "auction_id", id_json(v->auction_id),
+                        "kind", v->spot_order ? "spot" : "spread", "state", v->finished ? "finished" : "running",
+                        "legs", legs, "total", desk_amount(view.total, dec), "sold",
+                        desk_amount(view.sold, dec), "remaining", desk_amount(view.remaining, dec),
+                        "lots_filled",
                         (json_int_t)view.lots_filled, "started_ms", (json_int_t)view.started_ms,
                         "hard_stop_at_ms", (json_int_t)view.hard_stop_at_ms);
   if (v->rfq_status) json_object_set_new(a, "rfq", desk_rfq_json(v));
   if (v->finished) {
     json_object_set_new(a, "finish_reason", json_string(v->finish_reason));
-    json_object_set_new(a, "unfilled", desk_amount(v->unfilled, CONTRACT_DECIMALS));
+    json_object_set_new(a, "unfilled", desk_amount(v->unfilled, dec));
   }
-  return json_pack("{s:s,s:s,s:o}", "vault_id", v->id, "stage",
-                   v->finished ? "collateral_only" : "option_auction", "auction", a);
+  if (v->spot_order) {
+    json_object_set_new(a, "side", json_string(v->spot_side == CYCLE_SIDE_BUY ? "buy" : "sell"));
+    json_object_set_new(a, "limit_price", desk_amount(v->spot_limit, 6));
+  }
+  return json_pack("{s:s,s:s,s:o}", "vault_id", v->id, "stage", stage, "auction", a);
 }
 
 void desk_publish_auction(struct desk *d, struct desk_vault *v) {
@@ -261,6 +274,15 @@ static void update_mark(struct desk *d, struct desk_vault *v, int64_t now) {
   v->mark_ok = 0;
   struct oracle_market m;
   struct oracle_problem p;
+  if (v->spot_order) { /* stage 4: the limit is the auction's fixed mark; the spot feeds the mandate */
+    int stale = 0;
+    if (oracles_spot(d->app->oracles, v->legs[0].underlying, now, &v->spot, &v->spot_ms, &stale) !=
+        ORACLE_OK)
+      return;
+    v->mark_credit = v->spot_limit;
+    v->mark_ok = 1;
+    return;
+  }
   if (v->nlegs != 2 || oracles_market(d->app->oracles, v->legs[0].underlying, now, &m, &p) != ORACLE_OK)
     return;
   double price[2];
@@ -335,13 +357,26 @@ static struct mandate_spread_trade spread_trade(const struct desk_vault *v, cons
   return t;
 }
 
-/* USD received for a quote's lot: credit per spread × spreads, rounded down. */
+/* USD that moves for a quote's lot. A spread: credit per spread × spreads, received, rounded
+ * down. A spot order: price × amount / 10^decimals, rounded in the vault's favour: down when
+ * it pays (buys), up when it receives (sells). */
 static int quote_premium(const struct desk_quote *q, money_u128 *premium) {
-  return money_muldiv_down(q->credit, q->amount, (money_u128)100000000, premium);
+  if (!q->v->spot_order) return money_muldiv_down(q->credit, q->amount, (money_u128)100000000, premium);
+  money_u128 unit = 1;
+  for (unsigned k = 0; k < q->v->collateral_decimals; k++) unit *= 10;
+  return q->v->spot_side == CYCLE_SIDE_BUY ? money_muldiv_down(q->credit, q->amount, unit, premium)
+                                          : money_muldiv_up(q->credit, q->amount, unit, premium);
 }
 
 static int mandate_ok(struct desk_vault *v, const struct desk_quote *q, int64_t now,
                       struct mandate_refusal *why) {
+  if (v->spot_order) {
+    struct mandate_spot_trade t = {v->spot_side == CYCLE_SIDE_BUY ? MANDATE_BUY : MANDATE_SELL,
+                                   q->amount, q->credit, v->mark_ok ? v->spot_ms : 0};
+    struct mandate_vault_state vs = {v->collateral, v->collateral_decimals, v->spot ? v->spot : 1,
+                                     v->open_spreads, v->usdc, tvl_usd(v)};
+    return mandate_check_spot(&v->mandate, &t, &vs, v->loss, now, why);
+  }
   struct mandate_leg legs[2];
   struct mandate_spread_trade t = spread_trade(v, q, legs);
   if (!v->mark_ok) { /* no fresh marks: the oracle times make the mandate refuse as stale */
@@ -399,21 +434,34 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
                    " ON CONFLICT (id) DO UPDATE SET status = 'filled'",
                 5, rp, 0);
   quote_row_stmt(j, q, 1);
+  const char *side = !v->spot_order ? NULL : v->spot_side == CYCLE_SIDE_BUY ? "buy" : "sell";
   const char *fill[] = {quote, rfq, auction, v->id, q->maker, legs ? legs : "[]", amount, credit,
-                        prem, mark, t};
+                        prem, mark, t, v->spot_order ? "spot" : "spread", side};
   desk_job_stmt(j, "INSERT INTO fills(quote_id, rfq_id, auction_id, vault_id, maker_id, legs, amount,"
-                   " credit, premium, fee, mark_credit, mandate, business_ms) VALUES ($1::BIGINT,"
-                   " $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC, $8::NUMERIC, $9::NUMERIC,"
-                   " 0, $10::NUMERIC, 'passed', $11::BIGINT)",
-                11, fill, 0);
+                   " credit, premium, fee, mark_credit, mandate, business_ms, kind, side, cycle_no)"
+                   " VALUES ($1::BIGINT, $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC,"
+                   " $8::NUMERIC, $9::NUMERIC, 0, $10::NUMERIC, 'passed', $11::BIGINT, $12, $13,"
+                   " (SELECT cycle_no FROM vault_cycles WHERE vault_id = $4))",
+                13, fill, 0);
   const char *ap[] = {auction, amount};
   desk_job_stmt(j, "UPDATE auctions SET sold_amount = sold_amount + $2::NUMERIC WHERE id = $1::BIGINT"
                    " RETURNING id",
                 2, ap, 1);
   const char *vp[] = {v->id, prem, amount};
-  desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
-                   " open_spreads = open_spreads + $3::NUMERIC WHERE id = $1 RETURNING id",
-                3, vp, 1);
+  if (!v->spot_order) {
+    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
+                     " open_spreads = open_spreads + $3::NUMERIC WHERE id = $1 RETURNING id",
+                  3, vp, 1);
+    desk_job_stmt(j, "UPDATE vault_cycles SET premium = premium + $2::NUMERIC WHERE vault_id = $1", 2, vp, 0);
+  } else if (v->spot_side == CYCLE_SIDE_BUY) { /* collateral in, USDC out */
+    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance - $2::NUMERIC,"
+                     " total_assets = total_assets + $3::NUMERIC WHERE id = $1 RETURNING id",
+                  3, vp, 1);
+  } else { /* collateral out (it must be there: the CHECK refuses a negative total), USDC in */
+    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
+                     " total_assets = total_assets - $3::NUMERIC WHERE id = $1 RETURNING id",
+                  3, vp, 1);
+  }
   free(legs);
   j->ctx = v;
   j->tag = q->id;
@@ -438,12 +486,25 @@ static void fill_done(struct desk *d, struct desk_job *j) {
   }
   money_u128 premium = 0;
   if (quote_premium(q, &premium)) premium = 0;
-  v->open_spreads += q->amount;
-  v->usdc += (money_i128)premium;
-  struct mandate_leg legs[2];
-  struct mandate_spread_trade t = spread_trade(v, q, legs);
   money_i128 loss = 0;
-  if (mandate_spread_loss(&t, &loss) == MANDATE_OK && mandate_loss_record(v->loss, now, loss) != MANDATE_OK)
+  int loss_ok;
+  if (v->spot_order) {
+    int buy = v->spot_side == CYCLE_SIDE_BUY;
+    v->usdc += buy ? -(money_i128)premium : (money_i128)premium;
+    v->collateral = buy ? v->collateral + q->amount : v->collateral - q->amount;
+    struct mandate_spot_trade t = {buy ? MANDATE_BUY : MANDATE_SELL, q->amount, q->credit, v->spot_ms};
+    struct mandate_vault_state vs = {v->collateral, v->collateral_decimals, v->spot ? v->spot : 1,
+                                     v->open_spreads, v->usdc, tvl_usd(v)};
+    loss_ok = mandate_spot_loss(&t, &vs, &loss) == MANDATE_OK;
+  } else {
+    v->open_spreads += q->amount;
+    v->usdc += (money_i128)premium;
+    v->cy.premium += (money_i128)premium;
+    struct mandate_leg legs[2];
+    struct mandate_spread_trade t = spread_trade(v, q, legs);
+    loss_ok = mandate_spread_loss(&t, &loss) == MANDATE_OK;
+  }
+  if (loss_ok && mandate_loss_record(v->loss, now, loss) != MANDATE_OK)
     log_event(LOG_WARN, "mandate_loss_record_failed", "vault=%s", v->id);
   q->status = "filled";
   q->updated_ms = now;
@@ -454,6 +515,7 @@ static void fill_done(struct desk *d, struct desk_job *j) {
   snprintf(f->maker, sizeof f->maker, "%s", q->maker);
   snprintf(f->vault, sizeof f->vault, "%s", v->id);
   f->amount = q->amount;
+  f->decimals = desk_amount_decimals(v);
   f->credit = q->credit;
   f->price[0] = q->price[0];
   f->price[1] = q->price[1];
@@ -468,7 +530,7 @@ static void fill_done(struct desk *d, struct desk_job *j) {
         trades, json_pack("{s:s,s:o,s:o,s:s,s:s,s:o,s:o,s:s,s:I}", "trade_id", trade_id, "quote_id",
                           id_json(q->id), "rfq_id", id_json(q->rfq_id), "instrument_name",
                           v->legs[k].instrument, "direction", v->legs[k].sell ? "buy" : "sell",
-                          "amount", desk_amount(q->amount, CONTRACT_DECIMALS), "price",
+                          "amount", desk_amount(q->amount, desk_amount_decimals(v)), "price",
                           desk_amount(q->price[k], 6), "fee", "0", "timestamp", (json_int_t)now));
   }
   publish_to(d, q->maker, "trades", trades);
@@ -481,7 +543,8 @@ void desk_drain(struct desk *d) {
   int any = j != NULL;
   while (j) {
     struct desk_job *next = j->next;
-    fill_done(d, j);
+    if (j->kind == DESK_JOB_CYCLE) desk_cycle_done(d, j);
+    else fill_done(d, j);
     desk_job_free(j);
     j = next;
   }
@@ -565,8 +628,9 @@ static void on_event(struct desk *d, struct desk_vault *v, const struct auction_
     if (money_format(ev->amount, 0, sold, sizeof sold) < 0) sold[0] = 0;
     snprintf(t, sizeof t, "%lld", (long long)now);
     const char *p[] = {auction, t};
-    audit(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT", 2,
-          p);
+    /* urgent: the cycle's next stage may start the vault's next auction right after */
+    audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
+              2, p, 1);
     log_event(LOG_INFO, "auction_finished", "vault=%s auction=%s reason=%s sold=%s", v->id, auction,
               v->finish_reason, sold);
     desk_publish_auction(d, v);
@@ -580,6 +644,7 @@ void desk_tick(struct desk *d) {
   static struct auction_event events[AUCTION_TICK_EVENTS_MAX]; /* engine thread only */
   for (int i = 0; i < d->nvaults; i++) {
     struct desk_vault *v = &d->vaults[i];
+    if (v->cy.enabled) desk_cycle_tick(d, v, now);
     if (!v->a || v->finished) continue;
     update_mark(d, v, now);
     if (v->mark_ok && auction_set_mark(v->a, v->mark_credit, now) != AUCTION_OK) continue;
@@ -663,7 +728,7 @@ json_t *desk_snapshot_trades(struct desk *d, const char *account) {
     if (strcmp(f->maker, account) != 0) continue;
     json_array_append_new(a, json_pack("{s:o,s:o,s:s,s:o,s:o,s:I}", "quote_id", id_json(f->quote_id),
                                        "rfq_id", id_json(f->rfq_id), "vault_id", f->vault, "amount",
-                                       desk_amount(f->amount, CONTRACT_DECIMALS), "credit",
+                                       desk_amount(f->amount, f->decimals), "credit",
                                        desk_amount(f->credit, 6), "timestamp", (json_int_t)f->time));
   }
   return a;
@@ -681,6 +746,7 @@ json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor) {
     if (with_floor)
       json_object_set_new(a, "floor_now", view.has_floor ? desk_amount(view.floor, 6) : json_null());
   }
+  json_object_set_new(j, "cycle", desk_cycle_json(d, v, clock_now_ms(&d->app->clock)));
   return j;
 }
 
@@ -726,6 +792,7 @@ struct desk *desk_new(struct engine *e) {
     v->params.min_credit = param_cfg_decimal(cfg, "min_credit", 6, v->params.min_credit);
     v->params.max_credit = param_cfg_decimal(cfg, "max_credit", 6, v->params.max_credit);
     v->mandate = mandate_params_default(param_cfg_decimal(cfg, "strike_diff", 6, (money_u128)2000000000));
+    desk_cycle_configure(v, cfg);
     v->loss = calloc(1, sizeof *v->loss);
     if (!v->loss || mandate_loss_init(v->loss, v->mandate.loss_window_ms) != MANDATE_OK) {
       desk_free(d);
@@ -742,6 +809,7 @@ struct desk *desk_new(struct engine *e) {
     desk_free(d);
     return NULL;
   }
+  desk_cycle_restore(d, e->app->restore_cycles); /* before the auctions: they check the stage */
   desk_restore(d, e->app->restore_auctions);
   return d;
 }
@@ -766,20 +834,34 @@ void desk_free(struct desk *d) {
   free(d);
 }
 
-static int parse_legs(json_t *legs, struct desk_leg nl[2]);
-
 /* Resumes the auctions that were running (the database's rows, read at start): the same
  * auction id, what was sold, a fresh RFQ for the next lot; the mandate's loss window
- * replays the last hour's fills. */
+ * replays the last hour's fills. A spot order (stage 4) is not resumed: it is closed and the
+ * cycle sends a fresh one at the current price; nor is a spread auction whose cycle moved on. */
 void desk_restore(struct desk *d, const char *json) {
   json_t *list = json ? json_loads(json, 0, NULL) : NULL;
   size_t i;
   json_t *r;
   json_array_foreach(list, i, r) {
     struct desk_vault *v = desk_vault_find(d, json_string_value(json_object_get(r, "vault_id")));
-    struct desk_leg nl[2];
     const char *id = json_string_value(json_object_get(r, "id"));
-    if (!v || !id || parse_legs(json_object_get(r, "legs"), nl) != 0) {
+    const char *kind = json_string_value(json_object_get(r, "kind"));
+    int64_t cycle_no = json_integer_value(json_object_get(r, "cycle_no"));
+    struct desk_leg nl[2];
+    int spot = kind && strcmp(kind, "spot") == 0;
+    int stale = v && v->cy.enabled &&
+                (spot || v->cy.stage != DESK_STAGE_OPTION_AUCTION || (cycle_no && cycle_no != v->cy.cycle_no));
+    if (v && id && stale) {
+      char t[24];
+      snprintf(t, sizeof t, "%lld", (long long)clock_now_ms(&d->app->clock));
+      const char *p[] = {id, t};
+      audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
+                2, p, 1);
+      log_event(LOG_INFO, "auction_closed_at_restart", "vault=%s auction=%s kind=%s", v->id, id,
+                spot ? "spot" : "spread");
+      continue;
+    }
+    if (!v || !id || spot || desk_parse_legs(json_object_get(r, "legs"), nl) != 0) {
       log_event(LOG_ERROR, "auction_restore_failed", "auction=%s", id ? id : "?");
       continue;
     }
@@ -803,6 +885,8 @@ void desk_restore(struct desk *d, const char *json) {
     v->auction_id = strtoull(id, NULL, 10);
     memcpy(v->legs, nl, sizeof nl);
     v->nlegs = 2;
+    v->spot_order = 0;
+    v->auction_cycle_no = cycle_no ? cycle_no : v->cy.cycle_no;
     v->finished = 0;
     v->rfq_status = NULL;
     v->collateral = param_cfg_decimal(r, "collateral", 0, 0);
@@ -810,6 +894,11 @@ void desk_restore(struct desk *d, const char *json) {
     const char *u = json_string_value(json_object_get(r, "usdc"));
     money_i128 usdc = 0;
     if (u && money_parse_signed(u, strlen(u), 0, &usdc) == MONEY_OK) v->usdc = usdc;
+    if (v->cy.enabled && !v->cy.expiry_ms) { /* selected, but the cycle row's save was lost */
+      v->cy.expiry_ms = nl[0].expiry_ms;
+      v->cy.k1 = nl[0].sell ? nl[0].strike : nl[1].strike;
+      v->cy.k2 = nl[0].sell ? nl[1].strike : nl[0].strike;
+    }
     size_t k;
     json_t *f;
     json_array_foreach(json_object_get(r, "fills"), k, f) {
@@ -825,7 +914,7 @@ void desk_restore(struct desk *d, const char *json) {
   json_decref(list);
 }
 
-static int parse_legs(json_t *legs, struct desk_leg nl[2]) {
+int desk_parse_legs(json_t *legs, struct desk_leg nl[2]) {
   if (!json_is_array(legs) || json_array_size(legs) != 2) return -1;
   memset(nl, 0, 2 * sizeof *nl);
   for (int k = 0; k < 2; k++) {
@@ -846,6 +935,118 @@ static int parse_legs(json_t *legs, struct desk_leg nl[2]) {
   return 0;
 }
 
+static json_t *legs_json(const struct desk_leg *nl, int n) {
+  json_t *a = json_array();
+  for (int k = 0; k < n; k++)
+    json_array_append_new(a, json_pack("{s:s,s:s}", "instrument_name", nl[k].instrument, "direction",
+                                       nl[k].sell ? "sell" : "buy"));
+  return a;
+}
+
+int desk_launch_auction(struct desk *d, struct desk_vault *v, const struct desk_leg *nl, int nlegs,
+                        money_u128 amount, const char *by, int64_t now, struct desk_error *err) {
+  struct auction_params p = v->params;
+  if (nlegs == 1) { /* stage 4: one RFQ for the whole order at a fixed limit */
+    p.lot_size = amount;
+    p.lot_rounding = v->cy.convert.step;
+    p.hard_stop_ms = p.rfq_life_ms;
+    p.floor_slope_ppm_per_min = 0;
+    p.min_credit = 1;
+    p.max_credit = MONEY_U128_MAX;
+    p.lowest_wins = v->spot_side == CYCLE_SIDE_BUY;
+  }
+  struct auction *a = NULL;
+  uint64_t auction_id = ++d->next_id;
+  uint64_t first_rfq = d->next_id + 1;
+  d->next_id += 1u << 16; /* this auction's RFQ ids */
+  int st = auction_new(&p, now, amount, (unsigned)nlegs, first_rfq, &a);
+  if (st != AUCTION_OK) {
+    *err = (struct desk_error){-32602, "the auction parameters are invalid",
+                               json_pack("{s:s}", "reason", auction_strerror(st))};
+    return -1;
+  }
+  auction_free(v->a);
+  v->a = a;
+  v->auction_id = auction_id;
+  memcpy(v->legs, nl, (size_t)nlegs * sizeof *nl);
+  v->nlegs = nlegs;
+  v->spot_order = nlegs == 1;
+  v->auction_cycle_no = v->cy.cycle_no;
+  v->finished = 0;
+  v->rfq_status = NULL;
+  v->executing = 0;
+  char id[24], total[MONEY_FMT_MAX], started[24], stop[24], cycle[24], limit[MONEY_FMT_MAX];
+  fmt_id(auction_id, id);
+  if (money_format(amount, 0, total, sizeof total) < 0) total[0] = 0;
+  if (money_format(v->spot_limit, 0, limit, sizeof limit) < 0) limit[0] = 0;
+  snprintf(started, sizeof started, "%lld", (long long)now);
+  snprintf(stop, sizeof stop, "%lld", (long long)(now + p.hard_stop_ms));
+  snprintf(cycle, sizeof cycle, "%lld", (long long)v->cy.cycle_no);
+  json_t *lj = legs_json(nl, nlegs);
+  char *ljs = json_dumps(lj, JSON_COMPACT);
+  json_decref(lj);
+  const char *prm[] = {id, v->id, ljs ? ljs : "[]", total, started, stop, by, v->spot_order ? "spot" : "spread",
+                       v->spot_order ? limit : NULL, cycle};
+  /* urgent: a fill updates this row, and fills jump the audit queue */
+  audit_job(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by,"
+               " kind, limit_price, cycle_no) VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT,"
+               " $6::BIGINT, $7, $8, $9::NUMERIC, $10::BIGINT)",
+            10, prm, 1);
+  free(ljs);
+  log_event(LOG_INFO, "auction_started", "vault=%s auction=%s kind=%s amount_units=%s by=%s", v->id, id,
+            v->spot_order ? "spot" : "spread", total, by ? by : "cycle");
+  desk_tick(d); /* opens the first RFQ now */
+  return 0;
+}
+
+struct vault_quotes {
+  struct desk_vault *v;
+  struct desk_quote **list;
+  size_t n, cap;
+};
+
+static void collect_open_of_vault(const char *key, void *value, void *arg) {
+  (void)key;
+  struct vault_quotes *c = arg;
+  struct desk_quote *q = value;
+  if (q->v == c->v && strcmp(q->status, "open") == 0 && c->n < c->cap) c->list[c->n++] = q;
+}
+
+/* Every open quote of v is cancelled for `why`. */
+static void close_vault_quotes(struct desk *d, struct desk_vault *v, const char *why) {
+  struct vault_quotes c = {v, NULL, 0, strmap_count(d->quotes)};
+  if (!c.cap) return;
+  c.list = calloc(c.cap, sizeof *c.list);
+  if (!c.list) return;
+  strmap_each(d->quotes, collect_open_of_vault, &c);
+  for (size_t k = 0; k < c.n; k++) quote_close(d, c.list[k], "cancelled", why);
+  free(c.list);
+}
+
+int desk_abort_auction(struct desk *d, struct desk_vault *v, const char *why) {
+  if (!v->a || v->finished) return 0;
+  if (v->executing) return -1;
+  int64_t now = clock_now_ms(&d->app->clock);
+  /* the RFQ and its open quotes end as at a hard stop */
+  close_vault_quotes(d, v, why);
+  if (v->rfq_status && strcmp(v->rfq_status, "open") == 0) {
+    v->rfq_status = "cancelled";
+    audit_rfq(d, v, 0);
+    publish_rfq(d, v);
+  }
+  v->finished = 1;
+  snprintf(v->finish_reason, sizeof v->finish_reason, "%s", why);
+  char auction[24], t[24];
+  fmt_id(v->auction_id, auction);
+  snprintf(t, sizeof t, "%lld", (long long)now);
+  const char *p2[] = {auction, t};
+  audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT", 2,
+            p2, 1);
+  log_event(LOG_INFO, "auction_finished", "vault=%s auction=%s reason=%s", v->id, auction, why);
+  desk_publish_auction(d, v);
+  return 0;
+}
+
 /* operator/start_auction {vault, legs:[{instrument_name, direction}], amount, collateral,
  * open_spreads, usdc}: the book figures come from the REST route's database read. */
 int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **result,
@@ -861,13 +1062,14 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
                                json_pack("{s:o}", "auction_id", id_json(v->auction_id))};
     return -1;
   }
+  if (v->cy.enabled && desk_cycle_allow_operator(d, v, err) != 0) return -1;
   json_t *legs = json_object_get(params, "legs");
   if (!json_is_array(legs) || json_array_size(legs) != 2) {
     *err = (struct desk_error){-32602, "legs: exactly two put legs", NULL};
     return -1;
   }
   struct desk_leg nl[2];
-  if (parse_legs(legs, nl) != 0) {
+  if (desk_parse_legs(legs, nl) != 0) {
     *err = (struct desk_error){-32602, "each leg: instrument_name like BTC-20261127-56000-P and"
                                        " direction sell|buy", NULL};
     return -1;
@@ -890,44 +1092,14 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
                                          why.what ? why.what : "")};
     return -1;
   }
-  struct auction *a = NULL;
-  uint64_t auction_id = ++d->next_id;
-  uint64_t first_rfq = d->next_id + 1;
-  d->next_id += 1u << 16; /* this auction's RFQ ids */
-  st = auction_new(&v->params, now, amount, 2, first_rfq, &a);
-  if (st != AUCTION_OK) {
-    *err = (struct desk_error){-32602, "the auction parameters are invalid",
-                               json_pack("{s:s}", "reason", auction_strerror(st))};
-    return -1;
-  }
-  auction_free(v->a);
-  v->a = a;
-  v->auction_id = auction_id;
-  memcpy(v->legs, nl, sizeof nl);
-  v->nlegs = 2;
-  v->finished = 0;
-  v->rfq_status = NULL;
-  v->executing = 0;
   v->collateral = param_cfg_decimal(params, "collateral", 0, 0);
   v->open_spreads = param_cfg_decimal(params, "open_spreads", 0, 0);
   const char *usdc = json_string_value(json_object_get(params, "usdc"));
   money_i128 u = 0;
   if (usdc && money_parse_signed(usdc, strlen(usdc), 0, &u) == MONEY_OK) v->usdc = u;
-  char id[24], total[MONEY_FMT_MAX], started[24], stop[24];
-  fmt_id(auction_id, id);
-  if (money_format(amount, 0, total, sizeof total) < 0) total[0] = 0;
-  snprintf(started, sizeof started, "%lld", (long long)now);
-  snprintf(stop, sizeof stop, "%lld", (long long)(now + v->params.hard_stop_ms));
-  char *lj = json_dumps(legs, JSON_COMPACT);
-  const char *p[] = {id, v->id, lj ? lj : "[]", total, started, stop, by};
-  /* urgent: a fill updates this row, and fills jump the audit queue */
-  audit_job(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by)"
-               " VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT, $6::BIGINT, $7)",
-            7, p, 1);
-  free(lj);
-  log_event(LOG_INFO, "auction_started", "vault=%s auction=%s amount=%s by=%s", v->id, id, amt, by);
-  desk_tick(d); /* opens the first RFQ now */
-  *result = json_pack("{s:o,s:s,s:I,s:I}", "auction_id", id_json(auction_id), "vault_id", v->id,
+  if (desk_launch_auction(d, v, nl, 2, amount, by, now, err) != 0) return -1;
+  if (v->cy.enabled) desk_cycle_adopt(d, v, now);
+  *result = json_pack("{s:o,s:s,s:I,s:I}", "auction_id", id_json(v->auction_id), "vault_id", v->id,
                       "started_ms", (json_int_t)now, "hard_stop_at_ms",
                       (json_int_t)(now + v->params.hard_stop_ms));
   return 0;

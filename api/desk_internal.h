@@ -4,6 +4,8 @@
 #define OPTDESK_DESK_INTERNAL_H
 
 #include "auction.h"
+#include "cycle_convert.h"
+#include "cycle_select.h"
 #include "desk.h"
 #include "desk_writer.h"
 #include "mandate.h"
@@ -26,6 +28,42 @@ struct desk_leg {
 
 struct desk_vault;
 
+/* The weekly cycle's stages (SPEC 4), in order; API names by desk_stage_name. */
+enum desk_stage {
+  DESK_STAGE_COLLATERAL_ONLY = 0,
+  DESK_STAGE_OPTION_AUCTION,
+  DESK_STAGE_AWAIT_SETTLEMENT,
+  DESK_STAGE_COLLATERAL_AUCTION,
+};
+
+/* Completion handlers of writer jobs. */
+enum desk_job_kind { DESK_JOB_FILL = 0, DESK_JOB_CYCLE = 1 };
+
+/* A vault's cycle as the engine runs it (desk_cycle.c); the database row is the truth,
+ * this copy moves only after a transition committed. */
+struct desk_cycle {
+  int enabled;              /* config "cycle" (default true); false: operator auctions only */
+  enum desk_stage stage;
+  int64_t cycle_no, stage_since_ms, next_ms;
+  int64_t expiry_ms;        /* the selected spread; 0 none */
+  money_u128 k1, k2;
+  money_i128 premium;
+  money_u128 hwm;
+  int pending;              /* a cycle job is being committed: wait for it */
+  int64_t retry_at_ms;      /* nothing before this (after a failure or a refused selection) */
+  char problem[96];         /* why the cycle waits, for the view ("" none) */
+  money_i128 settled_usdc;  /* the last settlement's figures, for the view */
+  money_u128 settle_price;
+  int settled;
+  /* parameters */
+  char underlying[16];
+  int64_t auction_delay_ms; /* stage 1 waits until expiry + this (310 min) */
+  int64_t convert_delay_ms; /* stage 4 starts at expiry + this (60 min) */
+  struct cycle_select_params select;
+  struct cycle_convert_params convert;
+  money_u128 perf_fee_rate; /* LEDGER_WAD = 100 % */
+};
+
 struct desk_quote {
   uint64_t id, rfq_id;
   struct desk_vault *v;
@@ -43,6 +81,7 @@ struct desk_fill {
   uint64_t quote_id, rfq_id;
   char maker[65], vault[65];
   money_u128 amount, credit, price[2];
+  unsigned decimals; /* of amount */
   int64_t time;
 };
 
@@ -74,6 +113,12 @@ struct desk_vault {
   int64_t spot_ms, surface_ms;
   int mark_ok;
   uint64_t executing; /* quote id whose fill is being committed, 0 none */
+  /* the auction's kind: a put spread (stage 2) or stage 4's spot order on LBTC-USDC */
+  int spot_order;
+  enum cycle_side spot_side; /* the vault buys or sells collateral */
+  money_u128 spot_limit;     /* USDC base units per whole collateral unit */
+  int64_t auction_cycle_no;  /* the cycle the auction belongs to */
+  struct desk_cycle cy;
 };
 
 struct desk {
@@ -110,6 +155,32 @@ void desk_restore(struct desk *d, const char *json);
 
 /* The operator's view of a vault's auction; the floor only when with_floor (never makers). */
 json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor);
+
+/* The decimals of the live auction's amounts: contracts (8) or the collateral's (spot). */
+unsigned desk_amount_decimals(const struct desk_vault *v);
+
+/* Starts an auction on v (nothing running): legs nl[0..nlegs) (1 leg = a spot order with
+ * v->spot_side and v->spot_limit set by the caller), total amount; the auctions row is
+ * written by an urgent writer job. 0, or -1 with err. */
+int desk_launch_auction(struct desk *d, struct desk_vault *v, const struct desk_leg *nl, int nlegs,
+                        money_u128 amount, const char *by, int64_t now, struct desk_error *err);
+/* Ends v's running auction now (stage 4 re-pricing): its RFQ and quotes are cancelled.
+ * Refused (-1) while a fill is being committed. */
+int desk_abort_auction(struct desk *d, struct desk_vault *v, const char *why);
+/* A vault's legs from an RFQ legs array [{instrument_name, direction}] (2 put legs). */
+int desk_parse_legs(json_t *legs, struct desk_leg nl[2]);
+
+/* desk_cycle.c: the weekly cycle (SPEC 4) of each covered put spread vault. */
+void desk_cycle_configure(struct desk_vault *v, json_t *cfg);
+void desk_cycle_restore(struct desk *d, const char *json);
+void desk_cycle_tick(struct desk *d, struct desk_vault *v, int64_t now);
+void desk_cycle_done(struct desk *d, struct desk_job *j);
+/* An operator's auction on a cycling vault: refused outside stages 1-2; adopted as the
+ * cycle's stage-2 spread. 0, or -1 with err. */
+int desk_cycle_allow_operator(struct desk *d, struct desk_vault *v, struct desk_error *err);
+void desk_cycle_adopt(struct desk *d, struct desk_vault *v, int64_t now);
+json_t *desk_cycle_json(struct desk *d, struct desk_vault *v, int64_t now);
+const char *desk_stage_name(enum desk_stage s);
 
 /* money text helpers */
 json_t *desk_amount(money_u128 v, unsigned decimals);

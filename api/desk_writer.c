@@ -63,7 +63,7 @@ static int run_job(struct db *db, struct desk_job *j) {
         return db_fail(db, STORE_ECONFLICT, "a desk statement changed an unexpected row count");
     }
   }
-  return STORE_OK;
+  return j->fn ? j->fn(db, j) : STORE_OK;
 }
 
 struct batch {

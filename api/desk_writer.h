@@ -13,6 +13,8 @@
 
 #include "app.h"
 
+struct db;
+
 #define DESK_SQL_MAX_PARAMS 16
 
 struct desk_job {
@@ -27,6 +29,13 @@ struct desk_job {
     char *params[DESK_SQL_MAX_PARAMS]; /* malloc'ed, freed with the job */
     int expect_rows;    /* > 0: the statement must affect/return exactly this many rows */
   } stmt[6];
+  /* After the statements, optionally a body run in the same savepoint on the writer's
+   * connection (cycle transitions that read and lock rows). It may run more than once when
+   * the batch is retried, so it must only write through db and into fn_out. */
+  int (*fn)(struct db *db, struct desk_job *j);
+  void *fn_in;          /* the body's input, owned by the engine until the job is freed */
+  void *fn_out;         /* the body's output, idem */
+  int kind;             /* the engine's: which completion handler takes it back */
   void *ctx;            /* the engine's, untouched by the writer */
   uint64_t tag;
 };

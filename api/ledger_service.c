@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "accounts_store.h"
+#include "cycle_store.h"
 #include "asset.h"
 #include "db.h"
 #include "depot_store.h"
@@ -273,6 +274,11 @@ int ledger_register_vaults(struct app *app, struct db *db, char *err, size_t err
     if (register_one(db, json_string_value(json_object_get(v, "id")), "covered_put_spread",
                      json_string_value(json_object_get(v, "collateral")), 0, now, err, errcap))
       return -1;
+    /* its weekly cycle: a new vault starts in stage 1, its first auction due now */
+    if (store_cycle_ensure(db, json_string_value(json_object_get(v, "id")), now, now)) {
+      snprintf(err, errcap, "vault cycle: %s", db_last_error(db));
+      return -1;
+    }
   }
   json_array_foreach(app->config->depots, i, v) {
     const char *type = json_string_value(json_object_get(v, "type"));

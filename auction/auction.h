@@ -104,13 +104,17 @@ struct auction_params {
   money_u128 max_credit;            /* default 2000 USD */
   uint32_t floor_slope_ppm_per_min; /* floor spread growth, ppm per minute (default 500000) */
   uint32_t floor_spread_cap_ppm;    /* floor spread cap, ppm (default 1000000) */
+  int lowest_wins; /* 0 (default): the vault sells, the highest credit wins, acceptable at or
+                    * above the floor. 1: the vault buys (stage 4's spot RFQ): the floor is a
+                    * ceiling, acceptable at or below it, the LOWEST credit wins (equal ones:
+                    * the earliest). Needs floor_slope_ppm_per_min = 0 (a fixed limit). */
 };
 
 /* SPEC 4 defaults. */
 void auction_params_default(struct auction_params *out);
 /* AUCTION_OK or EINVALID: lot_rounding > 0, lot_size >= lot_rounding, rfq_life_ms > 0,
  * 0 <= grace_ms < rfq_life_ms, hard_stop_ms > 0, backoff_base_ms >= 0,
- * min_credit <= max_credit. */
+ * min_credit <= max_credit, lowest_wins -> floor_slope_ppm_per_min == 0. */
 AUCTION_WUR int auction_params_check(const struct auction_params *p);
 
 /* The next lot for `remaining` unsold contracts: min(lot_size, remaining) rounded down to a

@@ -57,9 +57,10 @@ void auction_backoff_clear(struct auction *a, uint64_t maker_id) {
 
 /* ---- selection --------------------------------------------------------------------- */
 
-/* Whether quote x beats quote y: higher credit, then earlier submission, then lower id. */
-static int better(const struct auction_quote *x, const struct auction_quote *y) {
-  if (x->credit != y->credit) return x->credit > y->credit;
+/* Whether quote x beats quote y: the better credit (higher, or lower when the vault buys),
+ * then earlier submission, then lower id. */
+static int better(const struct auction_quote *x, const struct auction_quote *y, int lowest) {
+  if (x->credit != y->credit) return lowest ? x->credit < y->credit : x->credit > y->credit;
   if (x->submitted_ms != y->submitted_ms) return x->submitted_ms < y->submitted_ms;
   return x->quote_id < y->quote_id;
 }
@@ -69,9 +70,10 @@ long auction_book_select(const struct auction *a, int64_t now_ms, money_u128 flo
   long best = -1;
   for (size_t i = 0; i < r->n_quotes; i++) {
     const struct auction_quote *q = &r->quotes[i];
-    if (q->expiry_ms <= now_ms || q->credit < floor) continue;
+    int lowest = a->p.lowest_wins;
+    if (q->expiry_ms <= now_ms || (lowest ? q->credit > floor : q->credit < floor)) continue;
     if (auction_backoff_active(a, q->maker_id, now_ms)) continue;
-    if (best < 0 || better(q, &r->quotes[best])) best = (long)i;
+    if (best < 0 || better(q, &r->quotes[best], lowest)) best = (long)i;
   }
   return best;
 }

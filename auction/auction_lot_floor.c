@@ -58,6 +58,7 @@ int auction_params_check(const struct auction_params *p) {
     return AUCTION_EINVALID;
   if (p->hard_stop_ms <= 0 || p->backoff_base_ms < 0) return AUCTION_EINVALID;
   if (p->min_credit > p->max_credit) return AUCTION_EINVALID;
+  if (p->lowest_wins && p->floor_slope_ppm_per_min != 0) return AUCTION_EINVALID;
   return AUCTION_OK;
 }
 

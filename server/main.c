@@ -11,6 +11,7 @@
 
 #include "accounts.h"
 #include "accounts_store.h"
+#include "cycle_store.h"
 #include "app.h"
 #include "db.h"
 #include "embedded_pg.h"
@@ -166,6 +167,11 @@ int main(int argc, char **argv) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"reading running auctions\"");
     goto out;
   }
+  /* the covered put spread vaults' cycles (ledger_register_vaults made missing rows) */
+  if (store_cycles_load(db, &app.restore_cycles) != STORE_OK) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"reading the vaults' cycles\"");
+    goto out;
+  }
   app_db_release(); /* the main thread becomes the engine thread: it does no database work */
   /* business time starts now that we serve (validated at the top; re-initialised so the
    * database start-up does not eat into an accelerated or manual clock's start) */
@@ -223,6 +229,7 @@ out:
   keyring_free(app.keyring);
   oracles_free(app.oracles);
   free(app.restore_auctions);
+  free(app.restore_cycles);
   embedded_pg_stop(pg);
   if (pg) log_event(LOG_INFO, "embedded_postgres_stopped", NULL);
   OPENSSL_cleanse(app.master_key, sizeof app.master_key);

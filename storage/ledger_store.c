@@ -309,7 +309,7 @@ int store_auctions_running(struct db *db, int64_t now_ms, char **json) {
   int st = db_exec(
       db,
       "SELECT COALESCE(json_agg(json_build_object("
-      " 'id', a.id::TEXT, 'vault_id', a.vault_id, 'legs', a.legs,"
+      " 'id', a.id::TEXT, 'vault_id', a.vault_id, 'legs', a.legs, 'kind', a.kind, 'cycle_no', a.cycle_no,"
       " 'total_amount', a.total_amount::TEXT, 'sold_amount', a.sold_amount::TEXT,"
       " 'lots_filled', (SELECT count(*) FROM fills f WHERE f.auction_id = a.id),"
       " 'started_ms', a.started_ms, 'collateral', v.total_assets::TEXT,"

@@ -318,3 +318,34 @@ TEST(quote_in_flight_outlives_its_expiry_and_the_rfq) {
   CHECK(find(n, AUCTION_EV_RFQ_EXPIRED) != NULL);
   auction_free(a);
 }
+
+/* Stage 4's buy: the limit is a ceiling, the lowest price wins, equal prices go to the
+ * earliest, and a decaying floor cannot be combined with it. */
+TEST(vault_buys_lowest_price_wins_at_or_below_the_limit) {
+  struct auction_params p;
+  auction_params_default(&p);
+  p.lowest_wins = 1;
+  CHECK_INT_EQ(auction_params_check(&p), AUCTION_EINVALID); /* slope must be 0 */
+  p.floor_slope_ppm_per_min = 0;
+  p.min_credit = 1;
+  p.max_credit = USD(1000000);
+  REQUIRE(auction_params_check(&p) == AUCTION_OK);
+  struct auction *a = NULL;
+  REQUIRE(auction_new(&p, T0, C(2), 1, 1, &a) == AUCTION_OK);
+  REQUIRE(auction_set_mark(a, USD(60900), T0) == AUCTION_OK); /* the buy limit */
+  size_t n = TICK(a, T0);
+  REQUIRE(find(n, AUCTION_EV_RFQ_OPENED) != NULL);
+  ADD(a, R(1), 1, 1, USD(60901), FAR); /* above the limit: never acceptable */
+  ADD(a, R(2), 2, 2, USD(60500), FAR);
+  ADD(a, R(3), 3, 3, USD(60000), FAR);
+  ADD(a, R(4), 4, 4, USD(60000), FAR); /* same price, later */
+  EXPECT_EXECUTE(a, R(15000), 3);
+  REQUIRE(auction_execution_result(a, R(15000), 3, 0) == AUCTION_OK); /* refused */
+  EXPECT_EXECUTE(a, R(15001), 4);
+  REQUIRE(auction_execution_result(a, R(15001), 4, 0) == AUCTION_OK);
+  EXPECT_EXECUTE(a, R(15002), 2);
+  REQUIRE(auction_execution_result(a, R(15002), 2, 0) == AUCTION_OK);
+  n = TICK(a, R(15003));
+  CHECK(find(n, AUCTION_EV_EXECUTE) == NULL); /* only 60901 is left: above the ceiling */
+  auction_free(a);
+}
