@@ -138,8 +138,9 @@ static struct desk_job *cycle_job(struct desk_vault *v, enum cycle_tx_op op, int
 }
 
 static void post(struct desk *d, struct desk_vault *v, struct desk_job *j) {
+  (void)d;
   if (!j) {
-    v->cy.retry_at_ms = clock_now_ms(&d->app->clock) + RETRY_MS;
+    v->cy.retry_real_ms = clock_real_ms() + RETRY_MS;
     return;
   }
   v->cy.pending = 1;
@@ -241,9 +242,17 @@ static int put_leg(const char *underlying, int64_t expiry, money_u128 strike, in
   return 0;
 }
 
+/* Waits until business time `until` (a rule's own period: 60 s between selections). */
 static void wait_with(struct desk_cycle *c, int64_t until, const char *fmt, const char *why) {
   snprintf(c->problem, sizeof c->problem, fmt, why);
   c->retry_at_ms = until;
+}
+
+/* Waits RETRY_MS of real time (a missing oracle value, a failed job): on a manual clock the
+ * business time may not move at all until the value arrives. */
+static void retry_soon(struct desk_cycle *c, const char *fmt, const char *why) {
+  snprintf(c->problem, sizeof c->problem, fmt, why);
+  c->retry_real_ms = clock_real_ms() + RETRY_MS;
 }
 
 static void select_and_start(struct desk *d, struct desk_vault *v, int64_t now) {
@@ -257,7 +266,7 @@ static void select_and_start(struct desk *d, struct desk_vault *v, int64_t now) 
   struct oracle_market m;
   struct oracle_problem why;
   if (oracles_market(d->app->oracles, c->underlying, now, &m, &why) != ORACLE_OK) {
-    wait_with(c, now + RETRY_MS, "oracle: %s missing or stale", why.what ? why.what : "market");
+    retry_soon(c, "oracle: %s missing or stale", why.what ? why.what : "market");
     return;
   }
   struct cycle_spread sp;
@@ -310,7 +319,7 @@ static void convert_next(struct desk *d, struct desk_vault *v, int64_t now) {
   int64_t ts = 0;
   int stale = 1;
   if (oracles_spot(d->app->oracles, c->underlying, now, &spot, &ts, &stale) != ORACLE_OK || stale) {
-    wait_with(c, now + RETRY_MS, "%s", "oracle: spot missing or stale");
+    retry_soon(c, "%s", "oracle: spot missing or stale");
     return;
   }
   struct cycle_order o;
@@ -320,7 +329,7 @@ static void convert_next(struct desk *d, struct desk_vault *v, int64_t now) {
     return;
   }
   if (st != CYCLE_OK) {
-    wait_with(c, now + RETRY_MS, "conversion: %s", cycle_strerror(st));
+    retry_soon(c, "conversion: %s", cycle_strerror(st));
     return;
   }
   struct desk_leg leg;
@@ -332,7 +341,7 @@ static void convert_next(struct desk *d, struct desk_vault *v, int64_t now) {
   v->spot_limit = o.limit;
   struct desk_error err = {0, NULL, NULL};
   if (desk_launch_auction(d, v, &leg, 1, o.amount, NULL, now, &err) != 0) {
-    wait_with(c, now + RETRY_MS, "%s", err.message);
+    retry_soon(c, "%s", err.message);
     json_decref(err.data);
     return;
   }
@@ -355,7 +364,7 @@ static void maybe_reprice(struct desk *d, struct desk_vault *v, int64_t now) {
 
 void desk_cycle_tick(struct desk *d, struct desk_vault *v, int64_t now) {
   struct desk_cycle *c = &v->cy;
-  if (c->pending || now < c->retry_at_ms) return;
+  if (c->pending || now < c->retry_at_ms || clock_real_ms() < c->retry_real_ms) return;
   switch (c->stage) {
   case DESK_STAGE_COLLATERAL_ONLY: {
     if (now < c->next_ms) {
@@ -386,7 +395,7 @@ void desk_cycle_tick(struct desk *d, struct desk_vault *v, int64_t now) {
     }
     money_u128 price = 0;
     if (oracles_settlement(d->app->oracles, c->underlying, c->expiry_ms, &price) != ORACLE_OK) {
-      wait_with(c, now + RETRY_MS, "%s", "awaiting the settlement price");
+      retry_soon(c, "%s", "awaiting the settlement price");
       return;
     }
     c->problem[0] = 0;
@@ -453,7 +462,7 @@ void desk_cycle_done(struct desk *d, struct desk_job *j) {
   int64_t now = clock_now_ms(&d->app->clock);
   c->pending = 0;
   if (j->status != 0) {
-    c->retry_at_ms = now + RETRY_MS;
+    c->retry_real_ms = clock_real_ms() + RETRY_MS;
     log_event(LOG_WARN, "cycle_job_failed", "vault=%s op=%d from=%s status=%d", v->id, (int)in->op, in->from,
               j->status);
   } else {
@@ -471,7 +480,7 @@ void desk_cycle_done(struct desk *d, struct desk_job *j) {
       c->k2 = in->next.k2;
       c->premium = in->next.premium;
       c->hwm = out->hwm;
-      c->retry_at_ms = 0;
+      c->retry_at_ms = c->retry_real_ms = 0;
       if (in->settle) {
         c->settled = 1;
         c->settle_price = in->settle_price;
@@ -553,6 +562,7 @@ json_t *desk_cycle_json(struct desk *d, struct desk_vault *v, int64_t now) {
     json_object_set_new(j, "settlement", json_pack("{s:o,s:s}", "price", desk_amount(c->settle_price, 6),
                                                    "usdc_after", su));
   }
-  json_object_set_new(j, "waiting_for", c->problem[0] && now < c->retry_at_ms ? json_string(c->problem) : json_null());
+  int waiting = now < c->retry_at_ms || clock_real_ms() < c->retry_real_ms;
+  json_object_set_new(j, "waiting_for", c->problem[0] && waiting ? json_string(c->problem) : json_null());
   return j;
 }

