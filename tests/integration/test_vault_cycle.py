@@ -221,3 +221,98 @@ def test_scenario_3_settles_at_55500_minus_35000_sells_063_lbtc():
 
 def test_scenario_4_settles_at_52000_minus_185000_sells_356_lbtc():
     run_scenario(52000, "-185000", "-3.56")
+
+
+def test_queue_in_stages_2_to_4_paid_fifo_and_kill_9_inside_each_stage_resumes_it():
+    d = Cycle()
+    try:
+        a, b = d.depositor("alice", "60"), d.depositor("bob", "40")
+        for c, amt in ((a, "60"), (b, "40")):
+            assert c.post("/v1/vaults/maxi/deposit", {"assets": amt}).status == 200
+        d.feed()
+        d.clock(T0 + 61_000)
+        d.wait_stage("option_auction")
+        prices = {SHORT: "250", LONG: "100"}
+        for _ in range(3):  # three lots of ten, then a withdrawal and a crash mid-auction
+            assert harness.run(d.quote_one_lot(lambda lg: prices[lg["instrument_name"]]))
+        r = a.post("/v1/vaults/maxi/redeem", {"shares": "10"})
+        assert r.status == 202 and r.json()["status"] == "queued", r
+        auction = d.sql("SELECT id FROM auctions WHERE kind = 'spread'")
+        d.crash_and_restart()
+        assert f"event=auction_resumed vault=maxi auction={auction}" in d.log()
+        assert d.cycle()["stage"] == "option_auction"
+        d.sell_spreads()
+        # nothing sold twice: ten lots on ten RFQs, 100 spreads, 15 000 USDC of premium
+        assert d.sql("SELECT count(*) || '|' || count(DISTINCT rfq_id) || '|' || sum(amount) || '|' || sum(premium)"
+                     " FROM fills WHERE kind = 'spread'") == "10|10|10000000000|15000000000"
+        r = b.post("/v1/vaults/maxi/withdraw", {"assets": "5"})
+        assert r.status == 202 and r.json()["status"] == "queued", r
+        d.crash_and_restart()
+        d.wait_stage("await_settlement")
+        d.spot = "55500"
+        d.clock(EXPIRY)
+        assert d.oracle.post("/v1/oracles/settlement", {"underlying": "BTC", "expiry": EXPIRY_TEXT,
+                                                       "price": "55500"}).status in (200, 201)
+        d.wait_stage("collateral_auction")
+        d.crash_and_restart()  # after the settlement: it is not settled twice
+        d.wait_stage("collateral_auction")
+        assert d.sql("SELECT count(*) || '|' || max(usdc_after) FROM vault_settlements") == "1|-35000000000"
+        r = a.post("/v1/vaults/maxi/redeem", {"shares": "5"})
+        assert r.status == 202, r
+        d.clock(EXPIRY + 3_600_000)
+        # one spot fill, then a crash: the running order is closed and a fresh one follows
+        assert harness.run(d.quote_one_lot(lambda lg: d.spot))
+        d.crash_and_restart()
+        assert d.cycle()["stage"] == "collateral_auction"
+        c = d.convert()
+        assert c["cycle"]["cycle_no"] == 2
+        # the queue, FIFO at the stage-1 price: alice 10 shares, bob 5 LBTC worth, alice 5
+        rows = d.sql("SELECT string_agg(owner_id || ':' || status, ',' ORDER BY id) FROM withdrawal_queue")
+        assert rows == "alice:paid,bob:paid,alice:paid", rows
+        paid = d.sql("SELECT string_agg(paid_ms::TEXT, ',' ORDER BY id) FROM withdrawal_queue").split(",")
+        assert paid == sorted(paid) and len(set(paid)) == 1, paid  # all at the return to stage 1
+        v = d.vault()
+        pps = Decimal(v["pricePerShare"])
+        got = Decimal(d.sql("SELECT paid_assets FROM withdrawal_queue ORDER BY id LIMIT 1")) / 10**8
+        assert abs(got - 10 * pps) <= Decimal("0.00000002"), (got, pps)
+        stages = d.sql("SELECT string_agg(to_stage, ',' ORDER BY id) FROM cycle_transitions")
+        assert stages == "option_auction,await_settlement,collateral_auction,collateral_only", stages
+        assert d.sql("SELECT queue_paid FROM cycle_transitions ORDER BY id DESC LIMIT 1") == "3"
+        # the ledger's invariant: supply = sum of balances
+        assert d.sql("SELECT (SELECT total_supply FROM vaults WHERE id = 'maxi') ="
+                     " (SELECT sum(shares + queued_shares) FROM share_balances WHERE vault_id = 'maxi')") == "t"
+    finally:
+        d.close()
+
+
+def test_selection_retries_every_60_s_until_a_spread_fits():
+    d = Cycle()
+    try:
+        dep = d.depositor("dep", "10")
+        assert dep.post("/v1/vaults/maxi/deposit", {"assets": "10"}).status == 200
+        global IV
+        saved, IV = IV, "0.05"  # every spread's mark / width is far below 0.02
+        try:
+            d.feed()
+            d.clock(T0 + 61_000)
+            d.wait_stage("option_auction")
+            deadline = time.time() + 10
+            while "no_spread" not in (d.cycle()["cycle"].get("waiting_for") or ""):
+                assert time.time() < deadline, d.cycle()
+                time.sleep(0.05)
+            assert d.sql("SELECT count(*) FROM auctions") == "0"
+            IV = saved
+            d.clock(T0 + 61_000 + 30_000)  # not yet: the retry is 60 s after the refusal
+            time.sleep(0.5)
+            assert d.sql("SELECT count(*) FROM auctions") == "0"
+            d.clock(T0 + 61_000 + 60_001)
+            deadline = time.time() + 10
+            while d.sql("SELECT count(*) FROM auctions") == "0":
+                assert time.time() < deadline, d.cycle()
+                time.sleep(0.05)
+            spread = d.cycle()["cycle"]["spread"]
+            assert (spread["short"], spread["long"]) == (SHORT, LONG), spread
+        finally:
+            IV = saved
+    finally:
+        d.close()
