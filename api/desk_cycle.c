@@ -228,7 +228,9 @@ static int surface(void *ctx, money_u128 strike, int64_t expiry_ms, double *sigm
 static int put_leg(const char *underlying, int64_t expiry, money_u128 strike, int sell, struct desk_leg *l) {
   struct pricing_instrument ins;
   memset(&ins, 0, sizeof ins);
-  snprintf(ins.underlying, sizeof ins.underlying, "%s", underlying);
+  size_t n = strlen(underlying);
+  if (n >= sizeof ins.underlying) return -1;
+  memcpy(ins.underlying, underlying, n + 1);
   ins.expiry_ms = expiry;
   ins.strike = strike;
   ins.type = PRICING_PUT;

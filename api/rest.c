@@ -51,6 +51,7 @@ static struct route routes[] = {
     {"GET", "/v1/accounts/{account}/balances", ROLE_ANY, 0, route_account_balances, -1},
     {"GET", "/v1/accounts/{account}/positions", ROLE_ANY, 0, route_account_positions, -1},
     {"GET", "/v1/accounts/{account}/trades", ROLE_ANY, 0, route_account_trades, -1},
+    {"GET", "/v1/reports/{report}", ROLE_REPORTER | ROLE_ADMIN, 0, route_reports, -1},
     {"GET", "/v1/depots/{id}/quote", ROLE_BUYER, 0, route_depot_quote, -1},
     {"POST", "/v1/depots/{id}/trade", ROLE_BUYER, 0, route_depot_trade, -1},
     {"POST", "/v1/admin/accounts/{account}/credit", ROLE_ADMIN, 0, route_admin_credit, -1},
@@ -115,6 +116,18 @@ void rest_text(struct rest_ctx *ctx, int status, const char *content_type, char 
   ctx->resp->content_type = content_type;
   ctx->resp->body = body;
   ctx->resp->body_len = len;
+}
+
+void rest_stream(struct rest_ctx *ctx, int status, const char *content_type,
+                 rest_stream_read read, void (*free_fn)(void *cls), void *cls) {
+  free(ctx->resp->body);
+  ctx->resp->body = NULL;
+  ctx->resp->body_len = 0;
+  ctx->resp->status = status;
+  ctx->resp->content_type = content_type;
+  ctx->resp->stream_read = read;
+  ctx->resp->stream_free = free_fn;
+  ctx->resp->stream_cls = cls;
 }
 
 void rest_error(struct rest_ctx *ctx, int status, const char *code, const char *message,
@@ -243,5 +256,6 @@ void rest_handle(struct app *app, const struct rest_request *req, struct rest_re
     }
   }
   found->fn(&ctx);
-  if (!resp->body) rest_error(&ctx, 500, "internal_error", "handler gave no response", NULL);
+  if (!resp->body && !resp->stream_read)
+    rest_error(&ctx, 500, "internal_error", "handler gave no response", NULL);
 }

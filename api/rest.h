@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "app.h"
 #include "auth.h"
@@ -24,6 +25,11 @@ struct rest_request {
   void *header_ctx;
 };
 
+/* A streamed body: the server calls read(cls, buf, max) until it returns 0 (the end) or
+ * < 0 (a failure: the body is cut short and the connection closed), then free_fn(cls) once,
+ * whatever happened (also when the client went away). read may block (a worker thread). */
+typedef ssize_t (*rest_stream_read)(void *cls, char *buf, size_t max);
+
 struct rest_response {
   int status;
   const char *content_type; /* static string */
@@ -31,6 +37,9 @@ struct rest_response {
   size_t body_len;
   int retry_after_s;        /* > 0: send Retry-After */
   int route;                /* metrics route index, -1 unmatched */
+  rest_stream_read stream_read; /* non-NULL: the body is streamed (body unused) */
+  void (*stream_free)(void *cls);
+  void *stream_cls;
 };
 
 /* Per-request state handed to a route handler. */
@@ -54,6 +63,9 @@ void rest_handle(struct app *app, const struct rest_request *req, struct rest_re
 void rest_json(struct rest_ctx *ctx, int status, json_t *body);
 void rest_text(struct rest_ctx *ctx, int status, const char *content_type, char *body,
                size_t len);
+/* Answers with a streamed body (chunked); the server owns cls from here (see above). */
+void rest_stream(struct rest_ctx *ctx, int status, const char *content_type,
+                 rest_stream_read read, void (*free_fn)(void *cls), void *cls);
 void rest_error(struct rest_ctx *ctx, int status, const char *code, const char *message,
                 json_t *details);
 /* 503 with a retryable code, for infrastructure failures (store status from db.h). */

@@ -38,6 +38,7 @@ void route_vault_cycle(struct rest_ctx *ctx);
 void route_depot_trade(struct rest_ctx *ctx);
 void route_account_positions(struct rest_ctx *ctx);
 void route_account_trades(struct rest_ctx *ctx);
+void route_reports(struct rest_ctx *ctx);
 
 struct oracle_problem;
 struct db;

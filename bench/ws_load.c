@@ -14,7 +14,9 @@
  *               answers with a result or an error: both are counted, errors by code/reason.
  *               --replace: once a connection's quote is accepted, its next quotes are
  *               private/replace_quote of that quote, so each connection holds at most one
- *               open quote (the desk caps an RFQ's book at 256 open quotes).
+ *               open quote (the desk caps an RFQ's book at 256 open quotes). With --rate,
+ *               a connection keeps one request in flight: a request due while the previous
+ *               answer is awaited waits for it (counted as deferred).
  *
  * Prints one line: `ws_load mode=… conns=… ready=… count=… per_s=… p50_us=… p99_us=…
  * results=… errors=… …` (count and per_s: responses completed inside the measured window).
@@ -82,6 +84,7 @@ struct load_errkind {
 
 struct load_stats {
   uint64_t count, results, errors, sent, lost, late, reconnects, skipped, login_failed;
+  uint64_t deferred; /* open loop with --replace: a due request waited for the answer before */
   uint32_t *lat; /* µs, completions inside the window */
   size_t nlat, caplat;
   struct load_errkind kinds[LOAD_ERRKINDS];
@@ -425,7 +428,8 @@ static void on_message(struct load_conn *c, struct lws *wsi, const char *msg) {
     return;
   }
   on_answer(c, msg, sent, now);
-  if (g_cfg.rate <= 0 && c->state == ST_READY && load_sending(load_phase_at(now)))
+  if ((g_cfg.rate <= 0 || (g_cfg.replace && c->credit > 0)) && c->state == ST_READY &&
+      load_sending(load_phase_at(now)))
     lws_callback_on_writable(wsi);
 }
 
@@ -463,6 +467,10 @@ static int on_writeable(struct load_conn *c, struct lws *wsi) {
   if (c->state != ST_READY || !load_sending(load_phase_at(load_now_us()))) return 0;
   if (g_cfg.rate > 0) {
     if (c->credit <= 0) return 0;
+    if (g_cfg.replace && c->npend) { /* one in flight: the next replaces the answer's quote */
+      c->w->st.deferred++;
+      return 0;
+    }
     c->credit--;
     if (send_request(c, wsi)) return -1;
     if (c->credit > 0) lws_callback_on_writable(wsi);
@@ -756,8 +764,8 @@ static int parse_args(int argc, char **argv) {
     fprintf(stderr, "ws_load: send_quote needs --creds, --rfq, --leg and --expiry-sec\n");
     return -1;
   }
-  if (g_cfg.replace && (g_cfg.mode != LOAD_SEND_QUOTE || g_cfg.rate > 0)) {
-    fprintf(stderr, "ws_load: --replace is for send_quote in closed loop (no --rate)\n");
+  if (g_cfg.replace && g_cfg.mode != LOAD_SEND_QUOTE) {
+    fprintf(stderr, "ws_load: --replace is for send_quote\n");
     return -1;
   }
   strcat(g_cfg.legs_json, "]");
@@ -836,6 +844,7 @@ int main(int argc, char **argv) {
     all.reconnects += s->reconnects;
     all.skipped += s->skipped;
     all.login_failed += s->login_failed;
+    all.deferred += s->deferred;
     all.kinds_other += s->kinds_other;
     for (int i = 0; i < s->nkinds; i++)
       stats_errkind(&all, s->kinds[i].code, s->kinds[i].reason, s->kinds[i].n);
@@ -867,7 +876,7 @@ int main(int argc, char **argv) {
     printf("%s%d/%s:%llu", i ? "," : "", all.kinds[i].code, all.kinds[i].reason,
            (unsigned long long)all.kinds[i].n);
   if (all.kinds_other) printf(",other:%llu", (unsigned long long)all.kinds_other);
-  printf("\n");
+  printf(" deferred=%llu\n", (unsigned long long)all.deferred);
   free(all.lat);
   for (int i = 0; i < g_cfg.conns; i++)
     free(conns[i].rx);

@@ -67,6 +67,43 @@ static int append_body(struct request *r, const char *data, size_t n, size_t lim
   return 0;
 }
 
+/* A streamed body (rest_stream): MHD pulls it through stream_read and frees it with
+ * stream_done once the response is gone. */
+struct stream_body {
+  rest_stream_read read;
+  void (*free_fn)(void *cls);
+  void *cls;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  struct stream_body *b = cls;
+  ssize_t n = b->read(b->cls, buf, max);
+  if (n > 0) return n;
+  return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_done(void *cls) {
+  struct stream_body *b = cls;
+  if (b->free_fn) b->free_fn(b->cls);
+  free(b);
+}
+
+static struct MHD_Response *stream_response(struct rest_response *resp) {
+  struct stream_body *b = malloc(sizeof *b);
+  if (!b) {
+    if (resp->stream_free) resp->stream_free(resp->stream_cls);
+    return NULL;
+  }
+  b->read = resp->stream_read;
+  b->free_fn = resp->stream_free;
+  b->cls = resp->stream_cls;
+  struct MHD_Response *m =
+      MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, b, stream_done);
+  if (!m) stream_done(b);
+  return m;
+}
+
 static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const char *url,
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls) {
@@ -102,8 +139,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *conn, const cha
   resp.route = -1;
   rest_handle(s->app, &req, &resp);
 
-  struct MHD_Response *m = MHD_create_response_from_buffer(resp.body_len, resp.body,
-                                                           MHD_RESPMEM_MUST_FREE);
+  struct MHD_Response *m = resp.stream_read
+                               ? stream_response(&resp)
+                               : MHD_create_response_from_buffer(resp.body_len, resp.body,
+                                                                 MHD_RESPMEM_MUST_FREE);
   if (!m) {
     free(resp.body);
     return MHD_NO;

@@ -14,6 +14,8 @@
 #include "cycle_store.h"
 #include "app.h"
 #include "db.h"
+#include "demo.h"
+#include "demo_makers.h"
 #include "embedded_pg.h"
 #include "engine.h"
 #include "http_server.h"
@@ -49,7 +51,10 @@ static void *signal_thread(void *arg) {
 }
 
 static int usage(void) {
-  fprintf(stderr, "usage: optdesk [serve|migrate]\n"
+  fprintf(stderr, "usage: optdesk [serve|migrate|demo]\n"
+                  "  demo: serve with the simulated oracle, three reference makers and a demo\n"
+                  "  depositor on an accelerated clock (default accelerated:10) that skips idle\n"
+                  "  waits, so a whole weekly cycle of the vault passes in about a minute\n"
                   "  environment: OPTDESK_CONFIG, DATABASE_URL, OPTDESK_HTTP_ADDR, OPTDESK_WS_ADDR,\n"
                   "  OPTDESK_DATA_DIR, OPTDESK_CLOCK (real|manual|accelerated:N), OPTDESK_CLOCK_START,\n"
                   "  OPTDESK_LOG_LEVEL, OPTDESK_MASTER_KEY (see README.md)\n");
@@ -74,7 +79,8 @@ static int open_database(struct app *app, struct embedded_pg **pg, char *err, si
 int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "serve";
   int migrate_only = strcmp(cmd, "migrate") == 0;
-  if (!migrate_only && strcmp(cmd, "serve") != 0) return usage();
+  int demo = strcmp(cmd, "demo") == 0;
+  if (!migrate_only && !demo && strcmp(cmd, "serve") != 0) return usage();
 
   static struct app_config config;
   static struct app app;
@@ -84,6 +90,7 @@ int main(int argc, char **argv) {
   struct ws_server *ws = NULL;
   struct http_server *http = NULL;
   struct oracle_sim *sim = NULL;
+  struct demo_makers makers = {{0}, 0};
 
   if (config_load(&config, getenv("OPTDESK_CONFIG"), env_get, err, sizeof err) != 0) {
     fprintf(stderr, "optdesk: %s\n", err);
@@ -91,6 +98,11 @@ int main(int argc, char **argv) {
   }
   log_set_level(config.log_level);
   app.config = &config;
+  if (demo) { /* the demo's clock unless OPTDESK_CLOCK says otherwise; the feed is simulated */
+    if (!getenv("OPTDESK_CLOCK")) snprintf(config.clock, sizeof config.clock, "accelerated:10");
+    json_object_set_new(config.oracle, "simulated", json_true());
+    app.demo = 1;
+  }
   app.started_real_ms = clock_real_ms();
   if (clock_init(&app.clock, config.clock, config.clock_start_ms, err, (int)sizeof err) != 0) {
     fprintf(stderr, "optdesk: %s\n", err);
@@ -158,6 +170,10 @@ int main(int argc, char **argv) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"%s\"", err);
     goto out;
   }
+  if (demo && demo_setup(&app, db, err, sizeof err) != 0) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"%s\"", err);
+    goto out;
+  }
   if (!app.oracles || oracle_load_settlements(&app, db) != STORE_OK) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"loading settlement prices\"");
     goto out;
@@ -212,16 +228,19 @@ int main(int argc, char **argv) {
             "http=%s://%s:%d ws=%s://%s:%d/ws clock=%s", *config.http.tls_cert ? "https" : "http",
             config.http.host, config.http.port, *config.ws.tls_cert ? "wss" : "ws", config.ws.host,
             config.ws.port, clock_mode_name(&app.clock));
+  if (demo) demo_makers_start(&app, &makers);
 
   ws_server_run(ws);
   pthread_join(sig_thread, NULL);
   log_event(LOG_INFO, "shutting_down", "signal=%d", waiter.signo);
+  demo_makers_stop(&makers);
   http_server_quiesce(http);   /* stop accepting */
   engine_close(app.engine);    /* posted calls fail fast; queued ones are answered */
   http_server_stop(http);      /* in-flight requests finish their writes */
   http = NULL;
   rc = 0;
 out:
+  demo_makers_stop(&makers);
   http_server_stop(http);
   oracle_sim_stop(sim);
   ws_server_stop(ws);

@@ -5,6 +5,8 @@ Logs in over the WebSocket JSON-RPC API, turns cancel-on-disconnect on, subscrib
 `.rfqs`, `.quotes` and `.trades` channels and answers every open RFQ with one quote:
 
     credit per spread = mark_credit * (1 - edge)      (edge < 0 bids above the mark)
+    spot order (LBTC-USDC, stage 4): spot * (1 + spot_edge) when the vault buys,
+                                     spot * (1 - spot_edge) when it sells
 
 where the marks are Black–Scholes values on the oracle's spot, IV and rate (REST, signed).
 Buy legs (from the vault's side) are quoted at their mark rounded UP to the 0.01 tick, the
@@ -65,6 +67,33 @@ def login_params(creds, ts_ms=None):
     ts = int(time.time() * 1000) if ts_ms is None else int(ts_ms)
     return {"api_key": creds["api_key"], "timestamp": ts,
             "signature": sign(creds["secret"], ts, "GET", "/ws")}
+
+
+# Stage 4's spot pair (e.g. LBTC-USDC); its mark is the oracle's spot of the underlying.
+_SPOT_PAIR = re.compile(r"^(?P<b>[A-Z0-9]{1,10})-USDC$")
+SPOT_ORACLE = {"LBTC": "BTC", "WBTC": "BTC", "WETH": "ETH"}
+
+
+def spot_underlying(name):
+    """The oracle underlying of a spot pair name, or None when it is not one."""
+    m = _SPOT_PAIR.match(name or "")
+    return SPOT_ORACLE.get(m["b"], m["b"]) if m else None
+
+
+def spot_quote(leg, mark, spot_edge):
+    """A one-leg spot RFQ: the maker sells the vault collateral above the mark (the vault
+    buys) or buys it below the mark (the vault sells), spot_edge away, on the 0.01 tick."""
+    e = dec(spot_edge)
+    if vault_sign(leg) < 0:
+        return ceil_tick(dec(mark) * (1 + e))
+    return floor_tick(dec(mark) * (1 - e))
+
+
+def mark_credit_of(legs, marks):
+    """What the quote's mark is tracked by: a spot order's mark, a spread's mark credit."""
+    if len(legs) == 1 and spot_underlying(legs[0].get("instrument_name")):
+        return dec(marks[0])
+    return sum(vault_sign(l) * dec(m) for l, m in zip(legs, marks))
 
 
 _INSTRUMENT = re.compile(
@@ -288,7 +317,7 @@ class ReferenceMaker:
                  allow_remote=False, mark_interval=2.0, quote_ttl_s=600, refresh_margin_s=60,
                  call_timeout=10.0, max_rate_retries=5, max_retry_after_ms=30000,
                  backoff_initial=0.2, backoff_max=10.0, max_rfqs=1000, max_queue=10000,
-                 max_quotes_per_rfq=200, max_records=100000, log_stream=None):
+                 max_quotes_per_rfq=200, max_records=100000, log_stream=None, spot_edge=0.002):
         if not allow_remote:
             for u in (http_url, ws_url):
                 if not is_loopback_url(u):
@@ -303,6 +332,9 @@ class ReferenceMaker:
         self.edge = Decimal(str(edge))
         if not Decimal(-10) < self.edge < Decimal(1):
             raise ValueError("edge must be in (-10, 1)")
+        self.spot_edge = Decimal(str(spot_edge))
+        if not Decimal(0) <= self.spot_edge < Decimal("0.015"):
+            raise ValueError("spot_edge must be in [0, 0.015): the vault's limit is 1.5 % from the mark")
         self.name = str(name)
         self.label = f"ref-{self.name}"
         self.requote_pct = float(requote_pct)
@@ -775,6 +807,12 @@ class ReferenceMaker:
                 raise ValueError("price_fn: one mark per leg")
             marks = []
             for leg in legs:
+                su = spot_underlying(leg.get("instrument_name"))
+                if su:
+                    if ("spot", su) not in cache:
+                        cache[("spot", su)] = await asyncio.to_thread(self.oracle.spot, su)
+                    marks.append(dec(cache[("spot", su)]))
+                    continue
                 u, expiry, strike, kind = parse_instrument(leg.get("instrument_name"))
                 if ("spot", u) not in cache:
                     cache[("spot", u)] = await asyncio.to_thread(self.oracle.spot, u)
@@ -823,7 +861,7 @@ class ReferenceMaker:
             if marks is None or key not in self._rfqs:
                 continue
             try:
-                mc = sum(vault_sign(l) * m for l, m in zip(st.rfq["legs"], marks))
+                mc = mark_credit_of(st.rfq["legs"], marks)
             except (ValueError, KeyError):
                 continue
             if st.quoted_mc is None:
@@ -863,7 +901,11 @@ class ReferenceMaker:
             st.next_try = time.monotonic() + max(self.mark_interval, 0.5)
             return
         try:
-            prices, credit, mc, target = quote_prices(legs, marks, self.edge)
+            if len(legs) == 1 and spot_underlying(legs[0].get("instrument_name")):
+                price = spot_quote(legs[0], marks[0], self.spot_edge)
+                prices, credit, mc, target = [price], price, dec(marks[0]), price
+            else:
+                prices, credit, mc, target = quote_prices(legs, marks, self.edge)
         except (ValueError, InvalidOperation) as e:
             st.done = True
             self.log("warn", "rfq_given_up", rfq_id=key, reason=str(e))
@@ -953,6 +995,8 @@ def main(argv=None):
     ap.add_argument("--edge", type=float, required=True,
                     help="fraction of the mark credit kept (0.05 → credit 95%% of mark)")
     ap.add_argument("--name", required=True, help="the quote label is ref-<name>")
+    ap.add_argument("--spot-edge", type=float, default=0.002,
+                    help="spot RFQs (stage 4): quote this fraction away from the spot")
     ap.add_argument("--requote-pct", type=float, default=0.02,
                     help="replace when the mark credit moved more than this fraction")
     ap.add_argument("--mark-interval", type=float, default=2.0, help="seconds between re-marks")
@@ -969,7 +1013,7 @@ def main(argv=None):
     try:
         maker = ReferenceMaker(args.http, args.ws, creds, args.edge, args.name,
                                requote_pct=args.requote_pct, allow_remote=args.allow_remote,
-                               mark_interval=args.mark_interval)
+                               mark_interval=args.mark_interval, spot_edge=args.spot_edge)
     except ValueError as e:
         print(f"reference_maker: {e}", file=sys.stderr)
         return 2
