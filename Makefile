@@ -18,7 +18,7 @@ build: deps
 
 # The service on the embedded default: its own PostgreSQL in ./var/pg unless DATABASE_URL.
 run: build
-	./$(BUILD)/optdesk serve
+	./$(BUILD)/optdesk demo
 
 migrate: build
 	./$(BUILD)/optdesk migrate

@@ -950,6 +950,9 @@ int desk_launch_auction(struct desk *d, struct desk_vault *v, const struct desk_
     p.lot_size = amount;
     p.lot_rounding = v->cy.convert.step;
     p.hard_stop_ms = p.rfq_life_ms;
+    /* a limit order: any quote inside the limit is good, so the first is judged at once
+     * (the 15 s grace gives every maker a chance at an option lot's decaying floor) */
+    p.grace_ms = 0;
     p.floor_slope_ppm_per_min = 0;
     p.min_credit = 1;
     p.max_credit = MONEY_U128_MAX;

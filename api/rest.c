@@ -23,6 +23,7 @@ struct route {
 };
 
 static struct route routes[] = {
+    {"GET", "/", ROLE_NONE, 0, route_dashboard, -1},
     {"GET", "/healthz", ROLE_NONE, 0, route_healthz, -1},
     {"GET", "/readyz", ROLE_NONE, 0, route_readyz, -1},
     {"GET", "/metrics", ROLE_NONE, 0, route_metrics, -1},

@@ -39,6 +39,7 @@ void route_depot_trade(struct rest_ctx *ctx);
 void route_account_positions(struct rest_ctx *ctx);
 void route_account_trades(struct rest_ctx *ctx);
 void route_reports(struct rest_ctx *ctx);
+void route_dashboard(struct rest_ctx *ctx); /* GET /: the page (routes_web.c) */
 
 struct oracle_problem;
 struct db;

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "demo.h"
 #include "log.h"
@@ -50,9 +51,25 @@ void demo_makers_start(struct app *app, struct demo_makers *m) {
   }
 }
 
+/* SIGTERM, up to 3 s for each to finish, then SIGKILL: a maker waiting on a socket the
+ * stopping service no longer serves must not hold the shutdown. */
 void demo_makers_stop(struct demo_makers *m) {
-  if (!m) return;
+  if (!m || !m->n) return;
   for (int k = 0; k < m->n; k++) kill(m->pid[k], SIGTERM);
-  for (int k = 0; k < m->n; k++) waitpid(m->pid[k], NULL, 0);
+  int left = m->n;
+  for (int round = 0; round < 30 && left; round++) {
+    left = 0;
+    for (int k = 0; k < m->n; k++) {
+      if (!m->pid[k]) continue;
+      if (waitpid(m->pid[k], NULL, WNOHANG) == m->pid[k]) m->pid[k] = 0;
+      else left++;
+    }
+    if (left) usleep(100000);
+  }
+  for (int k = 0; k < m->n; k++)
+    if (m->pid[k]) {
+      kill(m->pid[k], SIGKILL);
+      waitpid(m->pid[k], NULL, 0);
+    }
   m->n = 0;
 }

@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "accounts.h"
 #include "accounts_store.h"
@@ -53,7 +56,7 @@ static void *signal_thread(void *arg) {
 static int usage(void) {
   fprintf(stderr, "usage: optdesk [serve|migrate|demo]\n"
                   "  demo: serve with the simulated oracle, three reference makers and a demo\n"
-                  "  depositor on an accelerated clock (default accelerated:10) that skips idle\n"
+                  "  depositor on an accelerated clock (default accelerated:3) that skips idle\n"
                   "  waits, so a whole weekly cycle of the vault passes in about a minute\n"
                   "  environment: OPTDESK_CONFIG, DATABASE_URL, OPTDESK_HTTP_ADDR, OPTDESK_WS_ADDR,\n"
                   "  OPTDESK_DATA_DIR, OPTDESK_CLOCK (real|manual|accelerated:N), OPTDESK_CLOCK_START,\n"
@@ -91,6 +94,7 @@ int main(int argc, char **argv) {
   struct http_server *http = NULL;
   struct oracle_sim *sim = NULL;
   struct demo_makers makers = {{0}, 0};
+  int lock_fd = -1;
 
   if (config_load(&config, getenv("OPTDESK_CONFIG"), env_get, err, sizeof err) != 0) {
     fprintf(stderr, "optdesk: %s\n", err);
@@ -99,7 +103,7 @@ int main(int argc, char **argv) {
   log_set_level(config.log_level);
   app.config = &config;
   if (demo) { /* the demo's clock unless OPTDESK_CLOCK says otherwise; the feed is simulated */
-    if (!getenv("OPTDESK_CLOCK")) snprintf(config.clock, sizeof config.clock, "accelerated:10");
+    if (!getenv("OPTDESK_CLOCK")) snprintf(config.clock, sizeof config.clock, "accelerated:3");
     json_object_set_new(config.oracle, "simulated", json_true());
     app.demo = 1;
   }
@@ -121,6 +125,15 @@ int main(int argc, char **argv) {
   if (mkdir(config.data_dir, 0700) != 0 && errno != EEXIST) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"cannot create data dir %s\"", config.data_dir);
     goto out;
+  }
+  /* one optdesk per data dir: a second one would adopt (and at its exit stop) the first's
+   * embedded PostgreSQL; the lock goes with the process, kill -9 included */
+  char lock_path[4200];
+  snprintf(lock_path, sizeof lock_path, "%s/optdesk.lock", config.data_dir);
+  lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    log_event(LOG_ERROR, "startup_failed", "reason=\"another optdesk uses the data dir %s\"", config.data_dir);
+    goto out_unlocked;
   }
   enum crypto_master_key_source key_source;
   if (crypto_master_key_load(*config.master_key_env ? config.master_key_env : NULL,
@@ -251,6 +264,8 @@ out:
   free(app.restore_cycles);
   embedded_pg_stop(pg);
   if (pg) log_event(LOG_INFO, "embedded_postgres_stopped", NULL);
+out_unlocked:
+  if (lock_fd >= 0) close(lock_fd);
   OPENSSL_cleanse(app.master_key, sizeof app.master_key);
   config_cleanup(&config);
   log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "exit", "code=%d", rc);

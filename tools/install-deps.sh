@@ -7,6 +7,7 @@ PKGS=(build-essential cmake pkg-config clang
       libmicrohttpd-dev libwebsockets-dev libpq-dev libjansson-dev libssl-dev
       postgresql python3 python3-websockets libquantlib0-dev)
 PKGS+=(python3-yaml); command -v npm >/dev/null 2>&1 || PKGS+=(nodejs npm)  # API docs: tools/lint-api-docs.sh, test_api_documents.py
+PKGS+=(chromium fonts-dejavu-core)  # the dashboard's browser test: tests/integration/test_dashboard.py (playwright-core drives it)
 
 missing=()
 for p in "${PKGS[@]}"; do
