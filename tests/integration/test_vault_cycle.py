@@ -90,11 +90,12 @@ class Cycle:
     def sql(self, q):
         return self.pg.psql("optdesk", q)
 
-    def wait_stage(self, stage, timeout=10.0):
+    def wait_stage(self, stage, timeout=10.0, selected=True):
         deadline = time.time() + timeout
         while time.time() < deadline:
             c = self.cycle()
-            if c["stage"] == stage and not c["cycle"].get("pending"):
+            # stage 2 is reached first, its spread selected right after
+            if c["stage"] == stage and (stage != "option_auction" or not selected or c["cycle"]["spread"]):
                 return c
             time.sleep(0.05)
         raise AssertionError(f"stage {stage} not reached: {self.cycle()}\n" + self.log()[-3000:])
@@ -128,12 +129,12 @@ class Cycle:
             if rfq is None:
                 return None
             legs = [dict(lg, price=price_of(lg)) for lg in rfq["legs"]]
+            fills = int(self.sql("SELECT count(*) FROM fills"))  # a spot order fills at once
             self.nonce += 1
             r = await c.call("private/send_quote", {"rfq_id": rfq["rfq_id"], "direction": "sell", "legs": legs,
                                                     "max_fee": "0", "nonce": self.nonce,
                                                     "signature_expiry_sec": self.now // 1000 + 600})
             assert "result" in r, r
-            fills = int(self.sql("SELECT count(*) FROM fills"))
             self.clock(max(self.now, int(rfq["creation_timestamp"])) + 15_001)
             deadline = time.time() + 10
             while int(self.sql("SELECT count(*) FROM fills")) == fills:
@@ -202,6 +203,15 @@ def run_scenario(settle, usdc_after, lbtc_change):
         # the NAV row of the last transition is the price per share the vault reports
         pps = d.sql("SELECT price_per_share FROM cycle_transitions ORDER BY id DESC LIMIT 1")
         assert Decimal(pps) / 10**8 == Decimal(d.vault()["pricePerShare"]), (pps, d.vault())
+        # the performance fee: 10 % of the gain over the high-water mark (the price when the
+        # cycle began, 1 LBTC a share), as treasury shares; none after a loss
+        fee = Decimal(d.sql("SELECT perf_fee_assets FROM cycle_transitions ORDER BY id DESC LIMIT 1")) / 10**8
+        treasury = d.sql("SELECT COALESCE(sum(shares), 0) FROM share_balances WHERE account_id = 'treasury'")
+        if change > 0:
+            assert abs(fee - change / 10) < Decimal("0.00001"), (fee, change)
+            assert int(treasury) > 0
+        else:
+            assert fee == 0 and treasury == "0", (fee, treasury)
         return d.log()
     finally:
         d.close()
@@ -229,6 +239,8 @@ def test_queue_in_stages_2_to_4_paid_fifo_and_kill_9_inside_each_stage_resumes_i
         a, b = d.depositor("alice", "60"), d.depositor("bob", "40")
         for c, amt in ((a, "60"), (b, "40")):
             assert c.post("/v1/vaults/maxi/deposit", {"assets": amt}).status == 200
+        d.crash_and_restart()  # inside stage 1: it resumes waiting
+        assert d.cycle()["stage"] == "collateral_only" and "cycle_resumed" in d.log()
         d.feed()
         d.clock(T0 + 61_000)
         d.wait_stage("option_auction")
@@ -295,7 +307,7 @@ def test_selection_retries_every_60_s_until_a_spread_fits():
         try:
             d.feed()
             d.clock(T0 + 61_000)
-            d.wait_stage("option_auction")
+            d.wait_stage("option_auction", selected=False)
             deadline = time.time() + 10
             while "no_spread" not in (d.cycle()["cycle"].get("waiting_for") or ""):
                 assert time.time() < deadline, d.cycle()
