@@ -149,6 +149,11 @@ int main(int argc, char **argv) {
     goto out;
   }
   struct db *db = app_db(&app);
+  /* a database that is still starting (or a loaded machine) gets 30 s before we give up */
+  for (int tries = 1; db && tries <= 30 && db_ensure(db, err, sizeof err) != STORE_OK; tries++) {
+    log_event(LOG_WARN, "database_waiting", "try=%d reason=\"%s\"", tries, err);
+    sleep(1);
+  }
   int applied = 0;
   if (!db || store_migrate(db, &applied, err, sizeof err) != STORE_OK) {
     log_event(LOG_ERROR, "startup_failed", "reason=\"migrations: %s\"", db ? err : "no memory");
