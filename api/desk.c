@@ -769,7 +769,7 @@ struct desk *desk_new(struct engine *e) {
   d->e = e;
   d->app = e->app;
   d->quotes = strmap_new();
-  d->nonces = strmap_new();
+  d->nonces = desk_nonces_new();
   d->maker_nums = strmap_new();
   /* ids unique across restarts: the start's real time in the high bits */
   d->next_id = (uint64_t)clock_real_ms() << 20;
@@ -829,7 +829,7 @@ void desk_free(struct desk *d) {
   }
   if (d->quotes) strmap_each(d->quotes, free_quote, NULL);
   strmap_free(d->quotes);
-  strmap_free(d->nonces);
+  desk_nonces_free(d->nonces);
   strmap_free(d->maker_nums);
   free(d);
 }

@@ -7,6 +7,7 @@
 #include "cycle_convert.h"
 #include "cycle_select.h"
 #include "desk.h"
+#include "desk_nonce.h"
 #include "desk_writer.h"
 #include "mandate.h"
 #include "mandate_loss.h"
@@ -129,7 +130,7 @@ struct desk {
   struct desk_vault vaults[DESK_MAX_VAULTS];
   int nvaults;
   struct strmap *quotes;      /* id text -> struct desk_quote* */
-  struct strmap *nonces;      /* "maker:nonce" -> (void*)1 */
+  struct desk_nonces *nonces; /* each maker's nonces, bounded (desk_nonce.h) */
   struct strmap *maker_nums;  /* maker -> (void*)(uintptr_t)number, for the auction */
   uint64_t next_maker_num;
   uint64_t next_id;

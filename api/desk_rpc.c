@@ -104,9 +104,9 @@ static int parse_quote(struct desk *d, struct engine_session *s, json_t *p, int6
   json_t *nonce = json_object_get(p, "nonce");
   if (!json_is_integer(nonce)) return bad(err, "nonce", "nonce must be an integer");
   q->nonce = (long long)json_integer_value(nonce);
-  char nkey[96];
-  snprintf(nkey, sizeof nkey, "%s:%lld", s->who.account, q->nonce);
-  if (strmap_get(d->nonces, nkey)) return fail(err, RPC_NONCE_REUSED, "nonce already used", NULL);
+  if (desk_nonce_used(d->nonces, s->who.account, q->nonce))
+    return fail(err, RPC_NONCE_REUSED, "nonce already used (or below this maker's last 65536: use increasing nonces)",
+                NULL);
   json_t *exp = json_object_get(p, "signature_expiry_sec");
   if (!json_is_integer(exp)) return bad(err, "signature_expiry_sec", "signature_expiry_sec (unix seconds) is required");
   q->expiry_ms = (int64_t)json_integer_value(exp) * 1000;
@@ -130,10 +130,9 @@ static int register_quote(struct desk *d, struct desk_quote *tmp, struct desk_qu
   if (!q) return -1;
   *q = *tmp;
   q->id = ++d->next_id;
-  char key[24], nkey[96];
+  char key[24];
   snprintf(key, sizeof key, "%llu", (unsigned long long)q->id);
-  snprintf(nkey, sizeof nkey, "%s:%lld", q->maker, q->nonce);
-  if (strmap_put(d->quotes, key, q) != 0 || strmap_put(d->nonces, nkey, (void *)1) != 0) {
+  if (strmap_put(d->quotes, key, q) != 0 || desk_nonce_add(d->nonces, q->maker, q->nonce) != 0) {
     strmap_del(d->quotes, key);
     free(q);
     return -1;
