@@ -17,6 +17,7 @@
 #define DESK_MAX_VAULTS 8
 #define DESK_TICK_USD ((money_u128)10000) /* prices on a 0.01 USD tick */
 #define DESK_RECENT_FILLS 256
+#define DESK_AUDIT_BACKLOG_MAX 100000 /* audit jobs queued before new quotes are refused */
 
 struct desk_leg {
   char instrument[64];

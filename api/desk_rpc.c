@@ -45,6 +45,11 @@ static struct desk_quote *find_quote(struct desk *d, uint64_t id) {
 static int parse_quote(struct desk *d, struct engine_session *s, json_t *p, int64_t now,
                        struct desk_quote *q, struct desk_error *err) {
   memset(q, 0, sizeof *q);
+  /* back-pressure: the quotes' audit rows wait in the writer's queue; past this many the
+   * desk asks makers to slow down rather than let its memory grow without bound */
+  if (desk_writer_backlog(d->writer) > DESK_AUDIT_BACKLOG_MAX)
+    return fail(err, RPC_RATE_LIMITED, "rate limited, retry after 200 ms (the desk's audit queue is full)",
+                json_pack("{s:i,s:s}", "retry_after_ms", 200, "reason", "audit_backlog"));
   uint64_t rfq_id = 0;
   if (read_id(json_object_get(p, "rfq_id"), &rfq_id))
     return bad(err, "rfq_id", "rfq_id is required");

@@ -4,7 +4,8 @@ on loopback, with its own PostgreSQL. Reports errors and the service's memory cu
 
 - makers: bench/ws_load, 1000 WebSocket connections over 10 maker accounts, each keeping one
   open quote on the vaults' RFQs and replacing it (open loop, SOAK_WS_RATE msgs/s in all,
-  default 2000); any JSON-RPC error or lost answer counts;
+  default 800: each replace writes two audit rows, and the audit writer drains about 2 000
+  a second); any JSON-RPC error or lost answer counts;
 - buyers: 200 accounts in 200 threads, each asking a depot quote every second (signed REST)
   and buying once (a 0.01 put), so the depot's book and the audit rows grow a little;
 - the manual clock moves 1 s every second (RFQs expire after 120 s and roll, as on a real clock);
@@ -31,7 +32,7 @@ import run_setup  # noqa: E402
 SECONDS = int(os.environ.get("SOAK_SECONDS", "600"))
 CONNS = int(os.environ.get("SOAK_CONNS", "1000"))
 BUYERS = int(os.environ.get("SOAK_BUYERS", "200"))
-WS_RATE = int(os.environ.get("SOAK_WS_RATE", "2000"))
+WS_RATE = int(os.environ.get("SOAK_WS_RATE", "800"))
 
 
 def rss_kb(pid):
@@ -97,8 +98,10 @@ def main():
             while not stop.is_set():
                 try:
                     r = c.get(setup["quote_path"])
+                    what = "quote"
                     ok = r.status == 200
                     if ok and not bought:
+                        what = "trade"
                         r = c.post("/v1/depots/eth-put-fx/trade", {"expiry": "20230303", "strike": "1100",
                                                                    "type": "P", "size": "0.01",
                                                                    "max_premium": "100"})
@@ -106,23 +109,34 @@ def main():
                         with lock:
                             stats["trades"] += ok
                 except Exception as e:  # noqa: BLE001 - counted, the soak goes on
-                    ok, r = False, e
+                    ok, r, what = False, e, "exception"
                 with lock:
                     stats["quotes"] += 1
                     if not ok:
                         stats["errors"] += 1
                         if len(stats["examples"]) < 5:
-                            stats["examples"].append(repr(r)[:200])
+                            stats["examples"].append(what + " " + repr(r)[:200])
                 stop.wait(1.0)
+
+        r = admin.post("/v1/admin/accounts", {"name": "soak-oracle", "roles": ["oracle"]})
+        assert r.status == 201, r
+        oracle = harness.Client(http, r.json())
 
         def clock():  # business time moves 1 s a second, so RFQs expire and roll as on a real clock
             now = run_setup.T0
             while not stop.is_set():
                 now += 1000
-                r = admin.post("/v1/admin/clock", {"now_ms": now})
+                rs = [admin.post("/v1/admin/clock", {"now_ms": now})]
+                if now % 10000 == 0:  # the oracles stay fresh (spot: 30 s)
+                    rs.append(oracle.post("/v1/oracles/spot", {"underlying": "ETH", "price": "1000"}))
+                    rs.append(oracle.post("/v1/oracles/surface", {"underlying": "ETH", "expiry": "20230303",
+                                                                  "rate": "0.01", "iv": "1.54"}))
                 with lock:
-                    if r.status != 200:
-                        stats["errors"] += 1
+                    for r in rs:
+                        if r.status != 200:
+                            stats["errors"] += 1
+                            if len(stats["examples"]) < 5:
+                                stats["examples"].append(repr(r)[:200])
                 stop.wait(1.0)
 
         threading.Thread(target=clock, daemon=True).start()
@@ -154,6 +168,7 @@ def main():
         with open(os.path.join(HERE, "SOAK.md"), "w") as f:
             f.write("# Soak (bench/soak.py)\n\n" + summary + "\n\n| t (s) | VmRSS (kB) |\n|---|---|\n")
             f.writelines(f"| {t} | {r} |\n" for t, r in samples)
+        shutil.copy(log_path, os.path.join(HERE, "..", "build-soak-optdesk.log"))
         alive = proc.poll() is None
         rc = harness.stop_process(proc)
         print(f"soak: optdesk exit code {rc} (alive until the end: {alive})")
