@@ -194,6 +194,8 @@ def run_scenario(settle, usdc_after, lbtc_change):
         c = d.convert()
         v = d.vault()
         change = Decimal(v["totalAssets"]) - 100
+        print(f"scenario settle={settle}: usdc after settlement {usdc_after}, collateral change {change} LBTC,"
+              f" usdc left {v['usdc_balance']}, spot fills {d.sql('SELECT count(*) FROM fills WHERE kind = $$spot$$')}")
         assert abs(change - Decimal(lbtc_change)) < Decimal("0.006"), (change, v)
         assert abs(Decimal(v["usdc_balance"])) < 1, v  # within dust
         assert c["cycle"]["cycle_no"] == 2 and c["cycle"]["next_ms"] == EXPIRY + 310 * 60_000, c
