@@ -260,6 +260,17 @@ static void retry_soon(struct desk_cycle *c, const char *fmt, const char *why) {
 static void select_and_start(struct desk *d, struct desk_vault *v, int64_t now) {
   struct desk_cycle *c = &v->cy;
   money_u128 desired = 0;
+  /* this cycle's auction already ran (its end committed, the transition not: a restart in
+   * between): the spreads it sold await their settlement */
+  if (c->expiry_ms && v->open_spreads > 0) {
+    post(d, v, transition(v, DESK_STAGE_AWAIT_SETTLEMENT, "auction_ended", now, c->expiry_ms));
+    return;
+  }
+  if (v->open_spreads > 0) { /* spreads without a known expiry: never back to stage 1 */
+    retry_soon(c, "%s", "open spreads without a selected spread: operator attention");
+    log_event(LOG_ERROR, "cycle_inconsistent", "vault=%s reason=open_spreads_without_spread", v->id);
+    return;
+  }
   if (cycle_desired_spreads(v->collateral, v->collateral_decimals, v->open_spreads, &desired) != CYCLE_OK ||
       desired < v->params.lot_rounding) {
     post(d, v, transition(v, DESK_STAGE_COLLATERAL_ONLY, "nothing_to_sell", now, now + CYCLE_SELECT_RETRY_MS));

@@ -330,3 +330,30 @@ def test_selection_retries_every_60_s_until_a_spread_fits():
             IV = saved
     finally:
         d.close()
+
+
+def test_restart_between_the_auctions_end_and_its_transition_goes_on_to_settlement():
+    """The auction's end is committed, the transition to await_settlement is not (a kill -9
+    in between): the restarted cycle must not sell again nor go back to stage 1."""
+    d = Cycle()
+    try:
+        dep = d.depositor("dep", "100")
+        assert dep.post("/v1/vaults/maxi/deposit", {"assets": "100"}).status == 200
+        d.feed()
+        d.clock(T0 + 61_000)
+        d.wait_stage("option_auction")
+        d.sell_spreads()
+        os.killpg(d.proc.pid, signal.SIGKILL)
+        d.proc.wait()
+        # the database as a crash right before the transition would have left it
+        d.sql("UPDATE vaults SET stage = 'option_auction' WHERE id = 'maxi';"
+              " DELETE FROM cycle_transitions WHERE to_stage = 'await_settlement';"
+              " UPDATE vault_cycles SET next_ms = stage_since_ms WHERE vault_id = 'maxi'")
+        d.start_server()
+        d.feed()
+        c = d.wait_stage("await_settlement")
+        assert c["cycle"]["cycle_no"] == 1 and c["cycle"]["open_spreads"] == "100", c
+        assert d.sql("SELECT reason FROM cycle_transitions ORDER BY id DESC LIMIT 1") == "auction_ended"
+        assert d.sql("SELECT count(*) FROM auctions") == "1"  # nothing sold again
+    finally:
+        d.close()
