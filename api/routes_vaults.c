@@ -69,9 +69,9 @@ static int load_vault(struct rest_ctx *ctx, const char *id, struct store_vault *
   return load_vault_book(ctx, id, sv, v, NULL);
 }
 
-/* As load_vault; for a depot, *book (when asked) gets its book summary. */
-static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
-                           struct ledger_vault *v, json_t **book) {
+/* The vault's row alone (kind, asset, decimals): no valuation, so nothing that depends on
+ * the oracles or the book can refuse. Answers the error itself; -1 on failure. */
+static int load_vault_row(struct rest_ctx *ctx, const char *id, struct store_vault *sv) {
   struct db *db = app_db(ctx->app);
   int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
   if (st == STORE_OK) st = store_vault_get(db, id, 0, sv);
@@ -83,13 +83,53 @@ static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_va
     rest_store_error(ctx, st);
     return -1;
   }
+  return 0;
+}
+
+/* depot_valuation in one REPEATABLE READ transaction: the vault row, the book and its
+ * positions are read from one snapshot (a trade committing between separate reads would
+ * make them disagree). */
+struct valuation_tx {
+  struct app *app;
+  struct store_vault *sv;
+  int64_t now;
+  struct ledger_valuation *val;
+  json_t **book;
+  struct oracle_problem *problem;
+  char *underlying;
+  int st;
+};
+
+static int valuation_body(struct db *db, void *p) {
+  struct valuation_tx *t = p;
+  if (t->book && *t->book) { /* a retried body starts again */
+    json_decref(*t->book);
+    *t->book = NULL;
+  }
+  t->st = depot_valuation(t->app, db, t->sv, t->now, t->val, t->book, t->problem, t->underlying);
+  return 0; /* read only: the status travels in t->st */
+}
+
+/* As load_vault; for a depot, *book (when asked) gets its book summary. */
+static int load_vault_book(struct rest_ctx *ctx, const char *id, struct store_vault *sv,
+                           struct ledger_vault *v, json_t **book) {
+  if (load_vault_row(ctx, id, sv)) return -1;
+  struct db *db = app_db(ctx->app);
+  int st;
   struct ledger_vault raw;
   int64_t now = clock_now_ms(&ctx->app->clock);
   struct ledger_valuation val, *valp = NULL;
   if (strcmp(sv->kind, "depot") == 0) { /* shares are worth the depot's NAV (SPEC 5.1) */
     struct oracle_problem problem = {"spot", -1, 0};
     char underlying[16] = "";
-    st = depot_valuation(ctx->app, db, sv, now, &val, book, &problem, underlying);
+    struct valuation_tx t = {ctx->app, sv, now, &val, book, &problem, underlying, 0};
+    int fn_status = 0;
+    st = db_tx(db, DB_REPEATABLE_READ, valuation_body, &t, &fn_status);
+    if (st) {
+      rest_store_error(ctx, st);
+      return -1;
+    }
+    st = t.st;
     if (st == DSVC_EORACLE) {
       rest_oracle_error(ctx, ORACLE_ESTALE, underlying, &problem);
       return -1;
@@ -350,10 +390,11 @@ void route_vault_op(struct rest_ctx *ctx) {
   json_t *body = rest_body_object(ctx);
   if (!body) return;
   struct store_vault sv;
-  struct ledger_vault v;
   struct op_arg a;
   memset(&a, 0, sizeof a);
-  if (load_vault(ctx, ctx->params[0], &sv, &v)) goto done;
+  /* the row only: the operation values the vault itself on the locked state, and a retried
+   * Idempotency-Key must get its first answer whatever the oracles say now */
+  if (load_vault_row(ctx, ctx->params[0], &sv)) goto done;
   a.req.vault = ctx->params[0];
   a.req.caller = ctx->who.account;
   if (strcmp(sv.kind, "depot") == 0) {
