@@ -265,6 +265,33 @@ static void quote_close(struct desk *d, struct desk_quote *q, const char *status
   q->updated_ms = clock_now_ms(&d->app->clock);
   desk_audit_quote(d, q, 0);
   desk_publish_quote(d, q);
+  desk_quote_closed(d, q);
+}
+
+void desk_quote_closed(struct desk *d, const struct desk_quote *q) {
+  if (d->nclosed == d->capclosed) {
+    size_t cap = d->capclosed ? d->capclosed * 2 : 2 * DESK_CLOSED_KEEP;
+    uint64_t *c = realloc(d->closed, cap * sizeof *c);
+    if (!c) return; /* kept until its RFQ's quotes are pruned */
+    d->closed = c;
+    d->capclosed = cap;
+  }
+  d->closed[d->nclosed++] = q->id;
+}
+
+/* Frees the closed quotes beyond the newest DESK_CLOSED_KEEP (their rows are in the
+ * database): memory stays bounded while makers replace quotes on one long RFQ. */
+static void trim_closed(struct desk *d) {
+  if (d->nclosed <= DESK_CLOSED_KEEP) return;
+  size_t drop = d->nclosed - DESK_CLOSED_KEEP;
+  for (size_t k = 0; k < drop; k++) {
+    char key[24];
+    fmt_id(d->closed[k], key);
+    struct desk_quote *q = strmap_get(d->quotes, key);
+    if (q && strcmp(q->status, "open") != 0) free(strmap_del(d->quotes, key));
+  }
+  memmove(d->closed, d->closed + drop, DESK_CLOSED_KEEP * sizeof *d->closed);
+  d->nclosed = DESK_CLOSED_KEEP;
 }
 
 /* ---- marks ---- */
@@ -508,6 +535,7 @@ static void fill_done(struct desk *d, struct desk_job *j) {
     log_event(LOG_WARN, "mandate_loss_record_failed", "vault=%s", v->id);
   q->status = "filled";
   q->updated_ms = now;
+  desk_quote_closed(d, q);
   struct desk_fill *f = &d->fills[d->nfills++ % DESK_RECENT_FILLS];
   memset(f, 0, sizeof *f);
   f->quote_id = q->id;
@@ -641,6 +669,7 @@ static void on_event(struct desk *d, struct desk_vault *v, const struct auction_
 
 void desk_tick(struct desk *d) {
   int64_t now = clock_now_ms(&d->app->clock);
+  trim_closed(d);
   static struct auction_event events[AUCTION_TICK_EVENTS_MAX]; /* engine thread only */
   for (int i = 0; i < d->nvaults; i++) {
     struct desk_vault *v = &d->vaults[i];
@@ -829,6 +858,7 @@ void desk_free(struct desk *d) {
   }
   if (d->quotes) strmap_each(d->quotes, free_quote, NULL);
   strmap_free(d->quotes);
+  free(d->closed);
   desk_nonces_free(d->nonces);
   strmap_free(d->maker_nums);
   free(d);

@@ -18,6 +18,7 @@
 #define DESK_TICK_USD ((money_u128)10000) /* prices on a 0.01 USD tick */
 #define DESK_RECENT_FILLS 256
 #define DESK_AUDIT_BACKLOG_MAX 100000 /* audit jobs queued before new quotes are refused */
+#define DESK_CLOSED_KEEP 4096 /* closed quotes kept in memory (get_quotes); older ones freed */
 
 struct desk_leg {
   char instrument[64];
@@ -135,6 +136,8 @@ struct desk {
   struct strmap *maker_nums;  /* maker -> (void*)(uintptr_t)number, for the auction */
   uint64_t next_maker_num;
   uint64_t next_id;
+  uint64_t *closed;           /* ids of quotes closed since, oldest first (freed at a tick) */
+  size_t nclosed, capclosed;
   struct desk_fill fills[DESK_RECENT_FILLS];
   size_t nfills;
 };
@@ -153,6 +156,9 @@ int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **
 struct desk_quote **desk_quotes_of(struct desk *d, struct engine_session *s, const char *maker,
                                    size_t *n);
 void desk_cancel_quote(struct desk *d, struct desk_quote *q, const char *why);
+/* A quote left "open": remembered so that desk_tick frees it once DESK_CLOSED_KEEP newer
+ * ones closed (never while a caller may still hold it: only at the tick's start). */
+void desk_quote_closed(struct desk *d, const struct desk_quote *q);
 
 void desk_restore(struct desk *d, const char *json);
 

@@ -211,6 +211,7 @@ static int m_replace_quote(struct desk *d, struct engine_session *s, json_t *p, 
   desk_audit_quote(d, q, 1);
   desk_publish_quote(d, old);
   desk_publish_quote(d, q);
+  desk_quote_closed(d, old);
   *result = json_pack("{s:o,s:o}", "cancelled_quote", desk_quote_json(old), "quote", desk_quote_json(q));
   return 0;
 }
