@@ -1,9 +1,12 @@
 /* depot_service: depot books in transactions: settle, value, quote, trade. */
 #include "depot_service.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "asset.h"
 #include "db.h"
@@ -48,14 +51,22 @@ static int depot_config(struct app *app, const char *id, struct depot_ctx *c) {
   return DSVC_ENOTDEPOT;
 }
 
+/* depot_ctx_load's third mode, for the quote cache (inside snap_tx): the vault row FOR SHARE
+ * first, so no writer commits while the row and the book are read. */
+#define LOAD_SNAPSHOT 2
+
 int depot_ctx_load(struct app *app, struct db *db, const char *id, int for_update,
                    struct depot_ctx *c) {
   memset(c, 0, sizeof *c);
   int st = depot_config(app, id, c);
   if (st) return st;
-  st = store_vault_get(db, id, for_update, &c->sv);
+  if (for_update == LOAD_SNAPSHOT && store_depot_vault_barrier(db, id)) return LSVC_ESTORE;
+  st = store_vault_get(db, id, for_update == 1, &c->sv);
   if (st == STORE_ENOTFOUND) return DSVC_ENOTDEPOT;
   if (st) return LSVC_ESTORE;
+  /* every writer of the depot comes here for update: the row is ours until our commit, so
+   * a quote snapshot loaded from now on waits for that commit (see depot_view_get) */
+  if (for_update == 1) depot_cache_invalidate(app, id);
   c->book = malloc(sizeof *c->book);
   if (!c->book) return LSVC_ESTORE;
   /* the book row is created with the depot (ledger_register_vaults) */
@@ -66,6 +77,174 @@ int depot_ctx_load(struct app *app, struct db *db, const char *id, int for_updat
 void depot_ctx_cleanup(struct depot_ctx *c) {
   free(c->book);
   c->book = NULL;
+}
+
+/* ---- the quote path's snapshots (depot_service.h, depot_view_get) ---- */
+#define DEPOT_CACHE_SLOTS 64
+
+struct depot_snapshot {
+  atomic_uint refs; /* the cache's slot and each view holding it */
+  uint64_t gen;     /* its slot's generation when its load began */
+  int64_t born_ms;  /* monotonic, when its load began */
+  struct depot_ctx c;
+};
+
+struct cache_slot {
+  const struct app *app;
+  char id[sizeof ((struct store_vault *)0)->id];
+  uint64_t gen; /* bumped by every writer, under the depot's row lock */
+  struct depot_snapshot *snap;
+};
+
+/* Held for a few loads and stores only: never across I/O or a free. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_slot cache_slots[DEPOT_CACHE_SLOTS];
+static size_t cache_n;
+
+static int64_t mono_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void snap_unref(struct depot_snapshot *s) {
+  if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1) {
+    depot_ctx_cleanup(&s->c);
+    free(s);
+  }
+}
+
+/* Under cache_lock. NULL when absent (and not created, or the table is full). */
+static struct cache_slot *slot_find(const struct app *app, const char *id, int create) {
+  for (size_t k = 0; k < cache_n; k++)
+    if (cache_slots[k].app == app && strcmp(cache_slots[k].id, id) == 0) return &cache_slots[k];
+  if (!create || cache_n == DEPOT_CACHE_SLOTS || strlen(id) >= sizeof cache_slots[0].id) return NULL;
+  struct cache_slot *s = &cache_slots[cache_n++];
+  s->app = app;
+  snprintf(s->id, sizeof s->id, "%s", id);
+  s->gen = 0;
+  s->snap = NULL;
+  return s;
+}
+
+void depot_cache_invalidate(struct app *app, const char *id) {
+  struct depot_snapshot *old = NULL;
+  pthread_mutex_lock(&cache_lock);
+  struct cache_slot *s = slot_find(app, id, 0);
+  if (s) {
+    s->gen++;
+    old = s->snap;
+    s->snap = NULL;
+  }
+  pthread_mutex_unlock(&cache_lock);
+  snap_unref(old);
+}
+
+/* A fresh snapshot of the depot, with a reference for the caller; NULL when there is none. */
+static struct depot_snapshot *snap_get(struct app *app, const char *id, int64_t now_ms) {
+  struct depot_snapshot *got = NULL;
+  pthread_mutex_lock(&cache_lock);
+  struct cache_slot *s = slot_find(app, id, 0);
+  if (s && s->snap && s->snap->gen == s->gen && now_ms - s->snap->born_ms < DEPOT_SNAPSHOT_MAX_AGE_MS) {
+    got = s->snap;
+    atomic_fetch_add_explicit(&got->refs, 1, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&cache_lock);
+  return got;
+}
+
+struct snap_tx_arg {
+  struct app *app;
+  const char *id;
+  struct depot_ctx *c;
+  int status;
+};
+
+/* One transaction holding the vault row FOR SHARE from its first statement: no writer (they
+ * all lock the row for update first) commits between the reads, so row and book agree. */
+static int snap_tx(struct db *db, void *p) {
+  struct snap_tx_arg *a = p;
+  depot_ctx_cleanup(a->c); /* a retry starts over */
+  a->status = depot_ctx_load(a->app, db, a->id, LOAD_SNAPSHOT, a->c);
+  if (a->status == LSVC_ESTORE) return -1;
+  return a->status ? 1 : 0;
+}
+
+/* Loads a snapshot; caches it unless a writer came by meanwhile (then it serves this request
+ * only: what it read is what a read without the cache would have read). */
+static int snap_load(struct app *app, const char *id, int64_t now_ms, struct depot_snapshot **out) {
+  struct depot_snapshot *n = calloc(1, sizeof *n);
+  if (!n) return LSVC_ESTORE;
+  int st = depot_config(app, id, &n->c); /* a slot only for a configured depot */
+  if (st) {
+    free(n);
+    return st;
+  }
+  pthread_mutex_lock(&cache_lock);
+  struct cache_slot *s = slot_find(app, id, 1);
+  n->gen = s ? s->gen : 0;
+  pthread_mutex_unlock(&cache_lock);
+  n->born_ms = now_ms;
+  atomic_init(&n->refs, 1);
+  struct db *db = app_db(app);
+  struct snap_tx_arg a = {app, id, &n->c, 0};
+  int body = 0;
+  st = db && db_ensure(db, NULL, 0) == STORE_OK ? db_tx(db, DB_READ_COMMITTED, snap_tx, &a, &body)
+                                                : STORE_EUNAVAILABLE;
+  if (st == STORE_EABORT) st = a.status ? a.status : LSVC_ESTORE;
+  else if (st) st = LSVC_ESTORE;
+  if (st) {
+    depot_ctx_cleanup(&n->c);
+    free(n);
+    return st;
+  }
+  struct depot_snapshot *old = NULL;
+  pthread_mutex_lock(&cache_lock);
+  s = slot_find(app, id, 0);
+  if (s && s->gen == n->gen) {
+    old = s->snap;
+    s->snap = n;
+    atomic_fetch_add_explicit(&n->refs, 1, memory_order_relaxed);
+  }
+  pthread_mutex_unlock(&cache_lock);
+  snap_unref(old);
+  *out = n;
+  return 0;
+}
+
+int depot_view_get(struct app *app, const char *id, struct depot_view *v) {
+  memset(v, 0, sizeof *v);
+  int64_t now_ms = mono_ms();
+  struct depot_snapshot *s = snap_get(app, id, now_ms);
+  int st = s ? 0 : snap_load(app, id, now_ms, &s);
+  if (st) return st;
+  v->snap = s;
+  v->c = s->c; /* shares s's book */
+  return 0;
+}
+
+int depot_view_settle_due(struct app *app, struct depot_view *v, int64_t now, int *pending) {
+  int64_t due[DEPOT_MAX_MATURITIES];
+  size_t n = 0;
+  *pending = 0;
+  if (depot_expired_maturities(v->c.book, now, due, DEPOT_MAX_MATURITIES, &n)) return LSVC_ESTORE;
+  if (n == 0) return 0;
+  if (v->snap) { /* settling moves the book: on a copy of our own */
+    struct depot_book *own = malloc(sizeof *own);
+    if (!own) return LSVC_ESTORE;
+    memcpy(own, v->c.book, sizeof *own);
+    v->c.book = own;
+    snap_unref(v->snap);
+    v->snap = NULL;
+  }
+  return depot_settle_due(app, NULL, &v->c, now, 0, pending);
+}
+
+void depot_view_release(struct depot_view *v) {
+  if (v->snap) snap_unref(v->snap);
+  else depot_ctx_cleanup(&v->c);
+  v->snap = NULL;
+  v->c.book = NULL;
 }
 
 /* Settles one maturity on the in-memory book; with persist, writes it. */

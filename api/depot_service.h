@@ -37,6 +37,31 @@ int depot_ctx_load(struct app *app, struct db *db, const char *id, int for_updat
                    struct depot_ctx *c);
 void depot_ctx_cleanup(struct depot_ctx *c);
 
+/* The quote path's view of a depot, from an in-memory snapshot per depot (settings, vault
+ * row, book) so that a quote needs no database round trip. A quote is advisory; a trade
+ * re-loads and re-prices under the vault row's lock (depot_ctx_load for update).
+ * Freshness: a generation per depot, bumped by depot_ctx_load for update (every writer of a
+ * depot's vault row or book takes that lock first and keeps it until its commit), and a load
+ * that reads row and book in one transaction holding the row FOR SHARE (so it waits for a
+ * writer holding the lock to commit) and is cached only if no bump happened since it began; a snapshot older than
+ * DEPOT_SNAPSHOT_MAX_AGE_MS is reloaded anyway (writers outside this process). */
+#define DEPOT_SNAPSHOT_MAX_AGE_MS 1000
+struct depot_snapshot;
+struct depot_view {
+  struct depot_ctx c;          /* c.book: the snapshot's (shared, read only) unless own */
+  struct depot_snapshot *snap; /* NULL when c.book belongs to this view */
+};
+/* Fills v from the depot's snapshot, loading it first (on the calling thread's connection)
+ * when there is none or it is stale. 0, DSVC_ENOTDEPOT, DEPOT_EINVALID or LSVC_ESTORE
+ * (database unreachable); on failure v needs no release. */
+int depot_view_get(struct app *app, const char *id, struct depot_view *v);
+/* depot_settle_due for a view, in memory only: when a maturity is due the view takes a
+ * private copy of the book first (the snapshot is shared). */
+int depot_view_settle_due(struct app *app, struct depot_view *v, int64_t now, int *pending);
+void depot_view_release(struct depot_view *v);
+/* Makes the depot's snapshot stale (depot_ctx_load for update calls it under the lock). */
+void depot_cache_invalidate(struct app *app, const char *id);
+
 /* Settles every open maturity <= now whose settlement price is published. persist: write
  * it (inside the caller's transaction); otherwise only the in-memory book moves (views).
  * *pending = 1 when an expired maturity still has no price. */

@@ -1,5 +1,7 @@
 /* routes_depots: option quotes and purchases from the depots (SPEC 5, 9), and the buyer's
  * views of its positions and trades. */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +105,102 @@ static json_t *quote_json(const struct depot_ctx *c, const struct depot_quote *q
                    q->u_after, "type", q->type == PRICING_PUT ? "P" : "C");
 }
 
+/* The quote's body written directly (the hot path: jansson's DOM, hashing and dump cost
+ * more than the pricing), byte for byte what rest_json(quote_json) gives. */
+struct text {
+  char *p, *end;
+  int bad;
+};
+
+static void put(struct text *t, const char *s) {
+  size_t n = strlen(s);
+  if (n > (size_t)(t->end - t->p)) {
+    t->bad = 1;
+    return;
+  }
+  memcpy(t->p, s, n);
+  t->p += n;
+}
+
+/* "key":"value" for a value jansson prints unescaped (printable ASCII, no quote or
+ * backslash); anything else makes the caller fall back to jansson. */
+static void put_str(struct text *t, const char *key, const char *v) {
+  for (const char *c = v; *c; c++)
+    if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e || *c == '"' || *c == '\\') t->bad = 1;
+  put(t, key);
+  put(t, "\"");
+  put(t, v);
+  put(t, "\"");
+}
+
+static void put_amt(struct text *t, const char *key, money_u128 v, unsigned decimals) {
+  char buf[MONEY_FMT_MAX];
+  if (money_format(v, decimals, buf, sizeof buf) < 0) buf[0] = 0;
+  put_str(t, key, buf);
+}
+
+/* A real as jansson dumps it under JSON_REAL_PRECISION(15): %.15g, ".0" added when there
+ * is neither '.' nor 'e', the exponent without '+' or leading zeros. Non-finite: bad (json_real
+ * refuses those, and quote_json's answer is then jansson's). */
+static void put_real(struct text *t, const char *key, double v) {
+  char buf[40];
+  int n = isfinite(v) ? snprintf(buf, sizeof buf, "%.15g", v) : -1;
+  if (n < 0 || (size_t)n + 3 >= sizeof buf) {
+    t->bad = 1;
+    return;
+  }
+  if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+    buf[n++] = '.';
+    buf[n++] = '0';
+    buf[n] = 0;
+  }
+  char *e = strchr(buf, 'e');
+  if (e) {
+    char *start = e + 1, *end = start + 1;
+    if (*start == '-') start++;
+    while (*end == '0') end++;
+    if (end != start) memmove(start, end, strlen(end) + 1);
+  }
+  put(t, key);
+  put(t, buf);
+}
+
+/* NULL when the body needs jansson (see put_str, put_real) or memory is short. */
+static char *quote_text(const struct depot_ctx *c, const struct depot_quote *q, size_t *len) {
+  enum { CAP = 1024 };
+  unsigned d = c->params.asset_decimals;
+  char e[16];
+  if (pricing_expiry_format(q->maturity_ms, e, sizeof e) < 0) e[0] = 0;
+  char *buf = malloc(CAP);
+  if (!buf) return NULL;
+  struct text t = {buf, buf + CAP - 1, 0};
+  put_str(&t, "{\"depot\":", c->sv.id);
+  put_str(&t, ",\"asset\":", c->sv.asset);
+  put_str(&t, ",\"expiry\":", e);
+  put_amt(&t, ",\"strike\":", q->strike, 6);
+  put_amt(&t, ",\"size\":", q->size, DEPOT_CONTRACT_DECIMALS);
+  put_amt(&t, ",\"premium\":", q->premium, d);
+  put_amt(&t, ",\"spread\":", q->spread, d);
+  put_amt(&t, ",\"mintingFee\":", q->mint_fee, d);
+  put_amt(&t, ",\"total\":", q->total, d);
+  put_amt(&t, ",\"collateral\":", q->collateral, d);
+  put_real(&t, ",\"cLevel\":", q->clevel);
+  put_real(&t, ",\"delta\":", q->delta);
+  put_real(&t, ",\"iv\":", q->iv);
+  put_real(&t, ",\"tau\":", q->tau);
+  put_real(&t, ",\"utilizationBefore\":", q->u_before);
+  put_real(&t, ",\"utilizationAfter\":", q->u_after);
+  put_str(&t, ",\"type\":", q->type == PRICING_PUT ? "P" : "C");
+  put(&t, "}");
+  if (t.bad) {
+    free(buf);
+    return NULL;
+  }
+  *t.p = 0;
+  *len = (size_t)(t.p - buf);
+  return buf;
+}
+
 static json_t *query_object(struct rest_ctx *ctx) {
   static const char *const keys[] = {"expiry", "strike", "type", "size"};
   json_t *o = json_object();
@@ -113,33 +211,41 @@ static json_t *query_object(struct rest_ctx *ctx) {
   return o;
 }
 
+/* GET /v1/depots/{id}/quote: from the depot's in-memory snapshot (no database round trip
+ * in the common case; depot_view_get). A quote is advisory: the trade re-prices on the
+ * locked book. */
 void route_depot_quote(struct rest_ctx *ctx) {
-  struct db *db = app_db(ctx->app);
-  struct depot_ctx c;
   int64_t now = clock_now_ms(&ctx->app->clock);
-  int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
-  if (st) {
-    rest_store_error(ctx, st);
+  struct depot_view v;
+  int st = depot_view_get(ctx->app, ctx->params[0], &v);
+  if (st == LSVC_ESTORE) {
+    rest_store_error(ctx, STORE_EUNAVAILABLE);
     return;
   }
-  st = depot_ctx_load(ctx->app, db, ctx->params[0], 0, &c);
+  if (st) {
+    depot_error(ctx, &v.c, st, NULL, NULL);
+    return;
+  }
   json_t *q = query_object(ctx);
   struct depot_request req;
   struct depot_quote quote;
   struct depot_refusal refusal;
   struct oracle_problem problem = {"spot", -1, 0};
   int pending = 0;
-  if (st == LSVC_ESTORE) rest_store_error(ctx, STORE_EUNAVAILABLE);
-  else if (st) depot_error(ctx, &c, st, NULL, NULL);
-  else if (read_request(ctx, q, &c, &req, 0) == 0) {
-    st = depot_settle_due(ctx->app, db, &c, now, 0, &pending);
+  if (read_request(ctx, q, &v.c, &req, 0) == 0) {
+    st = depot_view_settle_due(ctx->app, &v, now, &pending);
     if (st == 0 && pending) st = DSVC_EPENDING;
-    if (st == 0) st = depot_quote_now(ctx->app, &c, &req, now, &quote, &refusal, &problem);
-    if (st) depot_error(ctx, &c, st, &refusal, &problem);
-    else rest_json(ctx, 200, quote_json(&c, &quote));
+    if (st == 0) st = depot_quote_now(ctx->app, &v.c, &req, now, &quote, &refusal, &problem);
+    if (st) depot_error(ctx, &v.c, st, &refusal, &problem);
+    else {
+      size_t len = 0;
+      char *text = quote_text(&v.c, &quote, &len);
+      if (text) rest_text(ctx, 200, "application/json", text, len);
+      else rest_json(ctx, 200, quote_json(&v.c, &quote));
+    }
   }
   json_decref(q);
-  depot_ctx_cleanup(&c);
+  depot_view_release(&v);
 }
 
 struct trade_arg {

@@ -60,6 +60,11 @@ int store_depot_book_load(struct db *db, const char *depot, money_u128 total_ass
   return st;
 }
 
+int store_depot_vault_barrier(struct db *db, const char *depot) {
+  const char *p[] = {depot};
+  return db_exec(db, "SELECT 1 FROM vaults WHERE id = $1 FOR SHARE", 1, p, NULL);
+}
+
 int store_depot_book_clock(struct db *db, const char *depot, int64_t last_trade_ms,
                            uint64_t next_id) {
   struct sql_text t = sql_ll(last_trade_ms), n = sql_ll((long long)next_id);

@@ -15,6 +15,10 @@ STORE_WUR int store_depot_book_ensure(struct db *db, const char *depot, int64_t 
  * caller (the vault row). */
 STORE_WUR int store_depot_book_load(struct db *db, const char *depot, money_u128 total_assets,
                                     money_u128 locked, struct depot_book *book);
+/* Locks the depot's vault row FOR SHARE (until the caller's transaction ends): waits for a
+ * writer holding it for update to commit, and keeps new writers out while the caller reads
+ * the row and the book (the quote cache's consistent load). */
+STORE_WUR int store_depot_vault_barrier(struct db *db, const char *depot);
 STORE_WUR int store_depot_book_clock(struct db *db, const char *depot, int64_t last_trade_ms,
                                      uint64_t next_id);
 
