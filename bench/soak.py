@@ -171,7 +171,7 @@ def main():
         with open(os.path.join(HERE, "SOAK.md"), "w") as f:
             f.write("# Soak (bench/soak.py)\n\n" + summary + "\n\n| t (s) | VmRSS (kB) |\n|---|---|\n")
             f.writelines(f"| {t} | {r} |\n" for t, r in samples)
-        shutil.copy(log_path, os.path.join(HERE, "..", "build-soak-optdesk.log"))
+        shutil.copy(log_path, "/tmp/optdesk-soak.log")  # kept for a look after the run
         alive = proc.poll() is None
         rc = harness.stop_process(proc)
         print(f"soak: optdesk exit code {rc} (alive until the end: {alive})")

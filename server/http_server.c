@@ -244,7 +244,8 @@ struct http_server *http_server_start(struct app *app, char *err, size_t errcap)
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)c->http_threads, MHD_OPTION_URI_LOG_CALLBACK,
       uri_logger, s, MHD_OPTION_NOTIFY_COMPLETED, completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
       (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536, s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384, /* headers and a read buffer: bodies are copied out as they arrive */
+      s->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->tls_cert,
       MHD_OPTION_HTTPS_MEM_KEY, s->tls_key, MHD_OPTION_END);
   if (!s->d) {
     snprintf(err, errcap, "cannot listen on %s:%d for HTTP (in use?)", c->http.host, c->http.port);
