@@ -1,8 +1,9 @@
 /* desk_writer: the RFQ desk's database thread. The engine (which never blocks) posts jobs:
  * audit rows written behind the fast path (RFQs, quotes, refusals) and fills that must be
  * committed before anyone is told. Jobs run in FIFO order on the writer's own connection,
- * group-committed: what is queued (up to 1000 jobs) runs in one transaction, each job under
- * its own savepoint, with one COMMIT; a job that asked for completion comes back to the
+ * group-committed: what is queued (up to 1000 jobs) runs in one transaction with one COMMIT,
+ * each job that asked for completion under its own savepoint (audit rows run bare; if one
+ * fails, the batch is rolled back and run again with a savepoint per job); a job that asked for completion comes back to the
  * engine thread (desk_writer_take_done) only after that COMMIT (or its failure). Urgent jobs
  * (fills) jump the queue of audit rows; they must not depend on those rows (a fill upserts
  * its own quote and RFQ rows). */
