@@ -10,6 +10,7 @@ import hmac
 import json
 import os
 import pwd
+import shutil
 import signal
 import socket
 import ssl
@@ -316,3 +317,64 @@ def stop_process(proc, timeout=30):
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     return proc.returncode
+
+
+class OwnServer:
+    """A test's own PostgreSQL (temporary dir, private socket) and one optdesk on it through
+    DATABASE_URL, on a manual clock from clock_start, with the config file given. Keeps the
+    admin client; crash_and_restart is a kill -9 of optdesk's process group and a new start
+    on the same database."""
+
+    def __init__(self, prefix, config_path, clock_start):
+        self.dir = tmpdir(prefix)
+        self.pg = PgCluster(os.path.join(self.dir, "pg"))
+        os.makedirs(self.pg.root)
+        self.pg.init()
+        self.pg.start()
+        self.pg.create_db("optdesk")
+        self.http, self.ws = free_port(), free_port()
+        self.env = {"DATABASE_URL": self.pg.url("optdesk"), "OPTDESK_DATA_DIR": os.path.join(self.dir, "var"),
+                    "OPTDESK_HTTP_ADDR": f"127.0.0.1:{self.http}", "OPTDESK_WS_ADDR": f"127.0.0.1:{self.ws}",
+                    "OPTDESK_CLOCK": "manual", "OPTDESK_CLOCK_START": str(clock_start),
+                    "OPTDESK_CONFIG": config_path}
+        self.log_path = os.path.join(self.dir, "optdesk.log")
+        try:
+            self.start_server()
+        except Exception:
+            print(self.log()[-3000:])
+            self.pg.stop()
+            raise
+        with open(os.path.join(self.dir, "var", "admin.json")) as f:
+            self.admin_creds = json.load(f)
+        self.admin = Client(self.http, self.admin_creds)
+
+    def start_server(self):
+        self.proc = start_server(self.env, self.log_path)
+        wait_http(self.http, proc=self.proc)
+
+    def crash_and_restart(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.start_server()
+
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def sql(self, q):
+        return self.pg.psql("optdesk", q)
+
+    def account(self, name, roles):
+        r = self.client(self.admin_creds).post("/v1/admin/accounts", {"name": name, "roles": roles})
+        assert r.status == 201, r
+        return r.json()
+
+    def client(self, creds=None):
+        return Client(self.http, creds)
+
+    def close(self):
+        try:
+            assert stop_process(self.proc) == 0, self.log()[-4000:]
+        finally:
+            self.pg.stop()
+            shutil.rmtree(self.dir, ignore_errors=True)

@@ -13,7 +13,6 @@ import json
 import math
 import os
 import re
-import shutil
 import time
 
 import yaml
@@ -190,42 +189,10 @@ def op_params(doc, path_item_params, op):
 
 # ---- the server ----
 
-class Server:
+class Server(harness.OwnServer):
     def __init__(self, prefix):
-        self.dir = harness.tmpdir(prefix)
-        self.pg = harness.PgCluster(os.path.join(self.dir, "pg"))
-        os.makedirs(self.pg.root)
-        self.pg.init()
-        self.pg.start()
-        self.pg.create_db("optdesk")
-        self.http, self.ws = harness.free_port(), harness.free_port()
-        self.env = {"DATABASE_URL": self.pg.url("optdesk"),
-                    "OPTDESK_DATA_DIR": os.path.join(self.dir, "var"),
-                    "OPTDESK_HTTP_ADDR": f"127.0.0.1:{self.http}",
-                    "OPTDESK_WS_ADDR": f"127.0.0.1:{self.ws}",
-                    "OPTDESK_CLOCK": "manual", "OPTDESK_CLOCK_START": str(T0),
-                    "OPTDESK_CONFIG": os.path.join(HERE, "itest_config.json")}
-        self.proc = harness.start_server(self.env, os.path.join(self.dir, "optdesk.log"))
-        try:
-            harness.wait_http(self.http, proc=self.proc)
-        except Exception:
-            print(open(os.path.join(self.dir, "optdesk.log"), errors="replace").read()[-3000:])
-            harness.stop_process(self.proc)
-            self.pg.stop()
-            raise
-        with open(os.path.join(self.dir, "var", "admin.json")) as f:
-            self.admin = json.load(f)
-
-    def client(self, creds=None):
-        return harness.Client(self.http, creds)
-
-    def close(self):
-        try:
-            rc = harness.stop_process(self.proc)
-            assert rc == 0, open(os.path.join(self.dir, "optdesk.log")).read()[-4000:]
-        finally:
-            self.pg.stop()
-            shutil.rmtree(self.dir, ignore_errors=True)
+        super().__init__(prefix, os.path.join(HERE, "itest_config.json"), T0)
+        self.admin = self.admin_creds  # this file signs with the credentials themselves
 
 
 def bs_put(S, K, tau, sigma, r):

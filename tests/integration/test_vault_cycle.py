@@ -5,9 +5,7 @@ stage 4 converts the USDC balance back to collateral; spread selection retries w
 spread fits; withdrawals asked outside stage 1 are paid FIFO at the stage-1 price; kill -9
 inside each stage resumes the same stage without selling anything twice."""
 import asyncio
-import json
 import os
-import shutil
 import signal
 import time
 from decimal import Decimal
@@ -23,41 +21,18 @@ IV = "0.42"  # at spot 60 000 the 56 000/54 000 spread's mark / width is 0.07 he
 SHORT, LONG = "BTC-20261127-56000-P", "BTC-20261127-54000-P"
 
 
-class Cycle:
+class Cycle(harness.OwnServer):
     def __init__(self, config="cycle_config.json"):
-        self.dir = harness.tmpdir("optdesk-cycle-")
-        self.pg = harness.PgCluster(os.path.join(self.dir, "pg"))
-        os.makedirs(self.pg.root)
-        self.pg.init()
-        self.pg.start()
-        self.pg.create_db("optdesk")
-        self.http, self.ws = harness.free_port(), harness.free_port()
-        self.env = {"DATABASE_URL": self.pg.url("optdesk"), "OPTDESK_DATA_DIR": os.path.join(self.dir, "var"),
-                    "OPTDESK_HTTP_ADDR": f"127.0.0.1:{self.http}", "OPTDESK_WS_ADDR": f"127.0.0.1:{self.ws}",
-                    "OPTDESK_CLOCK": "manual", "OPTDESK_CLOCK_START": str(T0),
-                    "OPTDESK_CONFIG": os.path.join(HERE, config)}
-        self.start_server()
-        self.admin = harness.Client(self.http, json.load(open(os.path.join(self.dir, "var", "admin.json"))))
+        super().__init__("optdesk-cycle-", os.path.join(HERE, config), T0)
         self.oracle = harness.Client(self.http, self.account("oracle", ["oracle"]))
         self.maker = self.account("mk", ["maker"])
         self.now = T0
         self.spot = "60000"
         self.nonce = 1
 
-    def start_server(self):
-        self.proc = harness.start_server(self.env, os.path.join(self.dir, "optdesk.log"))
-        harness.wait_http(self.http, proc=self.proc)
-
     def crash_and_restart(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-        self.start_server()
+        super().crash_and_restart()
         self.feed()  # live oracle values are not kept across a restart
-
-    def account(self, name, roles):
-        r = self.admin.post("/v1/admin/accounts", {"name": name, "roles": roles})
-        assert r.status == 201, r
-        return r.json()
 
     def depositor(self, name, lbtc):
         creds = self.account(name, ["depositor"])
@@ -87,9 +62,6 @@ class Cycle:
         assert r.status == 200, r
         return r.json()
 
-    def sql(self, q):
-        return self.pg.psql("optdesk", q)
-
     def wait_stage(self, stage, timeout=10.0, selected=True):
         deadline = time.time() + timeout
         while time.time() < deadline:
@@ -99,16 +71,6 @@ class Cycle:
                 return c
             time.sleep(0.05)
         raise AssertionError(f"stage {stage} not reached: {self.cycle()}\n" + self.log()[-3000:])
-
-    def log(self):
-        return open(os.path.join(self.dir, "optdesk.log")).read()
-
-    def close(self):
-        try:
-            assert harness.stop_process(self.proc) == 0, self.log()[-4000:]
-        finally:
-            self.pg.stop()
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- the maker: quotes every RFQ it sees, one lot per call ----
 
