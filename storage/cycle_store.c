@@ -16,18 +16,13 @@ int store_cycle_ensure(struct db *db, const char *vault, int64_t next_ms, int64_
 }
 
 int store_cycles_load(struct db *db, char **json) {
-  struct pg_result *r = NULL;
-  int st = db_exec(db,
+  return sql_query_text(db,
                    "SELECT COALESCE(json_agg(json_build_object('vault_id', c.vault_id, 'stage', v.stage,"
                    " 'cycle_no', c.cycle_no, 'stage_since_ms', c.stage_since_ms, 'next_ms', c.next_ms,"
                    " 'expiry_ms', c.expiry_ms, 'k1', COALESCE(c.k1, 0)::TEXT, 'k2', COALESCE(c.k2, 0)::TEXT,"
                    " 'premium', c.premium::TEXT, 'hwm', c.hwm::TEXT)), '[]'::json)::TEXT"
                    " FROM vault_cycles c JOIN vaults v ON v.id = c.vault_id",
-                   0, NULL, &r);
-  if (st) return st;
-  *json = strdup(db_value(r, 0, 0));
-  db_result_free(r);
-  return *json ? STORE_OK : STORE_EINTERNAL;
+                   0, NULL, json);
 }
 
 static int parse_i128(const char *s, money_i128 *out) {
@@ -74,17 +69,13 @@ int store_cycle_save(struct db *db, const struct store_cycle *c, int64_t now) {
                   exp = sql_ll(c->expiry_ms), k1 = sql_u128(c->k1), k2 = sql_u128(c->k2),
                   prem = sql_i128(c->premium), hwm = sql_u128(c->hwm), t = sql_ll(now);
   const char *p[] = {c->vault_id, no.b, since.b, next.b, exp.b, k1.b, k2.b, prem.b, hwm.b, t.b};
-  struct pg_result *r = NULL;
-  int st = db_exec(db,
-                   "UPDATE vault_cycles SET cycle_no = $2::BIGINT, stage_since_ms = $3::BIGINT,"
-                   " next_ms = $4::BIGINT, expiry_ms = NULLIF($5::BIGINT, 0), k1 = NULLIF($6::NUMERIC, 0),"
-                   " k2 = NULLIF($7::NUMERIC, 0), premium = $8::NUMERIC, hwm = $9::NUMERIC,"
-                   " updated_ms = $10::BIGINT WHERE vault_id = $1 RETURNING vault_id",
-                   10, p, &r);
+  int st = sql_exec_one(db,
+                        "UPDATE vault_cycles SET cycle_no = $2::BIGINT, stage_since_ms = $3::BIGINT,"
+                        " next_ms = $4::BIGINT, expiry_ms = NULLIF($5::BIGINT, 0), k1 = NULLIF($6::NUMERIC, 0),"
+                        " k2 = NULLIF($7::NUMERIC, 0), premium = $8::NUMERIC, hwm = $9::NUMERIC,"
+                        " updated_ms = $10::BIGINT WHERE vault_id = $1 RETURNING vault_id",
+                        10, p, STORE_ENOTFOUND, "no cycle row for the vault");
   if (st) return st;
-  int n = db_rows(r);
-  db_result_free(r);
-  if (n != 1) return db_fail(db, STORE_ENOTFOUND, "no cycle row for the vault");
   const char *vp[] = {c->vault_id, c->stage};
   return db_exec(db, "UPDATE vaults SET stage = $2 WHERE id = $1", 2, vp, NULL);
 }
@@ -112,18 +103,13 @@ int store_vault_settlement_insert(struct db *db, const struct store_vault_settle
                   prem = sql_i128(s->premium), nl = sql_i128(s->net_loss), ub = sql_i128(s->usdc_before),
                   ua = sql_i128(s->usdc_after);
   const char *p[] = {s->vault, no.b, exp.b, price.b, k1.b, k2.b, n.b, prem.b, sp.b, lp.b, nl.b, ub.b, ua.b, ms.b};
-  struct pg_result *r = NULL;
-  int st = db_exec(db,
-                   "INSERT INTO vault_settlements(vault_id, cycle_no, expiry_ms, settlement_price, k1, k2,"
-                   " spreads, premium, short_payout, long_payout, net_loss, usdc_before, usdc_after,"
-                   " business_ms) VALUES ($1, $2::BIGINT, $3::BIGINT, $4::NUMERIC, $5::NUMERIC,"
-                   " $6::NUMERIC, $7::NUMERIC, $8::NUMERIC, $9::NUMERIC, $10::NUMERIC, $11::NUMERIC,"
-                   " $12::NUMERIC, $13::NUMERIC, $14::BIGINT) ON CONFLICT DO NOTHING RETURNING vault_id",
-                   14, p, &r);
-  if (st) return st;
-  int rows = db_rows(r);
-  db_result_free(r);
-  return rows == 1 ? STORE_OK : db_fail(db, STORE_ECONFLICT, "the cycle was settled already");
+  return sql_exec_one(db,
+                      "INSERT INTO vault_settlements(vault_id, cycle_no, expiry_ms, settlement_price, k1, k2,"
+                      " spreads, premium, short_payout, long_payout, net_loss, usdc_before, usdc_after,"
+                      " business_ms) VALUES ($1, $2::BIGINT, $3::BIGINT, $4::NUMERIC, $5::NUMERIC,"
+                      " $6::NUMERIC, $7::NUMERIC, $8::NUMERIC, $9::NUMERIC, $10::NUMERIC, $11::NUMERIC,"
+                      " $12::NUMERIC, $13::NUMERIC, $14::BIGINT) ON CONFLICT DO NOTHING RETURNING vault_id",
+                      14, p, STORE_ECONFLICT, "the cycle was settled already");
 }
 
 int store_vault_book_set(struct db *db, const char *vault, money_i128 usdc, money_u128 open_spreads) {

@@ -308,10 +308,9 @@ int store_vault_book(struct db *db, const char *id, money_u128 *open_spreads, mo
 }
 
 int store_auctions_running(struct db *db, int64_t now_ms, char **json) {
-  struct pg_result *r = NULL;
   struct sql_text since = sql_ll(now_ms - 3600000);
   const char *p[] = {since.b};
-  int st = db_exec(
+  return sql_query_text(
       db,
       "SELECT COALESCE(json_agg(json_build_object("
       " 'id', a.id::TEXT, 'vault_id', a.vault_id, 'legs', a.legs, 'kind', a.kind, 'cycle_no', a.cycle_no,"
@@ -324,9 +323,5 @@ int store_auctions_running(struct db *db, int64_t now_ms, char **json) {
       " ORDER BY f.id), '[]'::json) FROM fills f WHERE f.vault_id = a.vault_id"
       " AND f.business_ms >= $1::BIGINT))), '[]'::json)::TEXT"
       " FROM auctions a JOIN vaults v ON v.id = a.vault_id WHERE a.status = 'running'",
-      1, p, &r);
-  if (st) return st;
-  *json = strdup(db_value(r, 0, 0));
-  db_result_free(r);
-  return *json ? STORE_OK : STORE_EINTERNAL;
+      1, p, json);
 }
