@@ -5,7 +5,7 @@
 #ifndef OPTDESK_DESK_NONCE_H
 #define OPTDESK_DESK_NONCE_H
 
-#define DESK_NONCE_WINDOW 65536
+#define DESK_NONCE_WINDOW 4096
 
 struct desk_nonces;
 

@@ -110,7 +110,7 @@ static int parse_quote(struct desk *d, struct engine_session *s, json_t *p, int6
   if (!json_is_integer(nonce)) return bad(err, "nonce", "nonce must be an integer");
   q->nonce = (long long)json_integer_value(nonce);
   if (desk_nonce_used(d->nonces, s->who.account, q->nonce))
-    return fail(err, RPC_NONCE_REUSED, "nonce already used (or below this maker's last 65536: use increasing nonces)",
+    return fail(err, RPC_NONCE_REUSED, "nonce already used (or below the last 4096 of this maker: use increasing nonces)",
                 NULL);
   json_t *exp = json_object_get(p, "signature_expiry_sec");
   if (!json_is_integer(exp)) return bad(err, "signature_expiry_sec", "signature_expiry_sec (unix seconds) is required");
