@@ -2,6 +2,7 @@
  * replace, the winner (highest credit, then earliest), expired and cancelled quotes. */
 #include "auction.h"
 #include "testlib.h"
+#include "auction_events.h"
 
 #define C(x) ((money_u128)(x)*AUCTION_CONTRACT)
 #define USD(x) ((money_u128)(x)*AUCTION_USD)
@@ -9,7 +10,6 @@
 #define R(ms) (T0 + (ms))  /* a time relative to the first RFQ's creation */
 #define FAR R(600000)      /* a quote expiry well after the RFQ */
 
-static struct auction_event ev[AUCTION_TICK_EVENTS_MAX];
 
 /* An auction of 10 contracts with a mark of 300 USD, ticked once at T0: RFQ 1 is open. */
 static struct auction *open_auction(void) {
@@ -27,27 +27,6 @@ static struct auction *open_auction(void) {
   return a;
 }
 
-static size_t tick_at(const char *file, int line, struct auction *a, int64_t now) {
-  size_t n = 0;
-  int rc = auction_tick(a, now, ev, AUCTION_TICK_EVENTS_MAX, &n);
-  if (rc != AUCTION_OK) testlib_fail(file, line, "auction_tick: %s", auction_strerror(rc));
-  return n;
-}
-#define TICK(a, now) tick_at(__FILE__, __LINE__, (a), (now))
-
-/* The first event of `type` among ev[0..n), or NULL. */
-static const struct auction_event *find(size_t n, enum auction_event_type type) {
-  for (size_t i = 0; i < n; i++)
-    if (ev[i].type == type) return &ev[i];
-  return NULL;
-}
-
-static size_t count(size_t n, enum auction_event_type type) {
-  size_t c = 0;
-  for (size_t i = 0; i < n; i++)
-    c += ev[i].type == type;
-  return c;
-}
 
 #define ADD(a, now, maker, quote, credit, expiry)                                                  \
   CHECK_INT_EQ(auction_quote_add((a), (now), (maker), (quote), 1, (credit), (expiry)), AUCTION_OK)

@@ -2,6 +2,7 @@
  * judging, RFQ expiry and resend, back-off, the hard stop, early stop, snapshot/restore. */
 #include "auction.h"
 #include "testlib.h"
+#include "auction_events.h"
 
 #define C(x) ((money_u128)(x)*AUCTION_CONTRACT)
 #define USD(x) ((money_u128)(x)*AUCTION_USD)
@@ -9,7 +10,6 @@
 #define HARD_STOP (T0 + 7200000)
 #define FAR (T0 + 100000000) /* a quote expiry after everything */
 
-static struct auction_event ev[AUCTION_TICK_EVENTS_MAX];
 
 static struct auction *make(const struct auction_params *p, money_u128 total, money_u128 mark) {
   struct auction *a = NULL;
@@ -27,26 +27,6 @@ static struct auction *make_default(money_u128 total, money_u128 mark) {
   return make(&p, total, mark);
 }
 
-static size_t tick_at(const char *file, int line, struct auction *a, int64_t now) {
-  size_t n = 0;
-  int rc = auction_tick(a, now, ev, AUCTION_TICK_EVENTS_MAX, &n);
-  if (rc != AUCTION_OK) testlib_fail(file, line, "auction_tick: %s", auction_strerror(rc));
-  return n;
-}
-#define TICK(a, now) tick_at(__FILE__, __LINE__, (a), (now))
-
-static const struct auction_event *find(size_t n, enum auction_event_type type) {
-  for (size_t i = 0; i < n; i++)
-    if (ev[i].type == type) return &ev[i];
-  return NULL;
-}
-
-static size_t count(size_t n, enum auction_event_type type) {
-  size_t c = 0;
-  for (size_t i = 0; i < n; i++)
-    c += ev[i].type == type;
-  return c;
-}
 
 /* Sells lot after lot to one maker quoting the mark, one RFQ per lot, until FINISHED.
  * Returns the number of lots; *fin receives the FINISHED event. */
