@@ -184,6 +184,13 @@ static struct desk_job *transition(struct desk_vault *v, enum desk_stage to, con
   return j;
 }
 
+/* Writes the selected spread into the cycle row, the stage unchanged. */
+static void save_selection(struct desk *d, struct desk_vault *v, int64_t now) {
+  struct desk_job *j = cycle_job(v, CYCLE_TX_SAVE, now);
+  if (j) TX_IN(j)->next = row_at(v, v->cy.stage, now, v->cy.next_ms);
+  post(d, v, j);
+}
+
 /* The end of the cycle: stage 4 -> 1 (the next cycle), fee and queue on the way. */
 static void end_cycle(struct desk *d, struct desk_vault *v, const char *reason, int64_t now) {
   struct desk_cycle *c = &v->cy;
@@ -314,9 +321,7 @@ static void select_and_start(struct desk *d, struct desk_vault *v, int64_t now) 
   c->problem[0] = 0;
   log_event(LOG_INFO, "cycle_spread_selected", "vault=%s expiry_ms=%lld k1=%s k2=%s ratio_ppm=%llu", v->id,
             (long long)sp.expiry_ms, nl[0].instrument, nl[1].instrument, (unsigned long long)sp.ratio_ppm);
-  struct desk_job *j = cycle_job(v, CYCLE_TX_SAVE, now);
-  if (j) ((struct cycle_tx_in *)j->fn_in)->next = row_at(v, c->stage, now, c->next_ms);
-  post(d, v, j);
+  save_selection(d, v, now);
 }
 
 /* ---- stage 4: the spot orders ---- */
@@ -537,9 +542,7 @@ void desk_cycle_adopt(struct desk *d, struct desk_vault *v, int64_t now) {
     if (j) TX_IN(j)->begin_cycle = 1;
     post(d, v, j);
   } else {
-    struct desk_job *j = cycle_job(v, CYCLE_TX_SAVE, now);
-    if (j) ((struct cycle_tx_in *)j->fn_in)->next = row_at(v, c->stage, now, c->next_ms);
-    post(d, v, j);
+    save_selection(d, v, now);
   }
 }
 
