@@ -200,11 +200,11 @@ def test_scenario_4_settles_at_52000_minus_185000_sells_356_lbtc():
 def test_queue_in_stages_2_to_4_paid_fifo_and_kill_9_inside_each_stage_resumes_it():
     d = Cycle()
     try:
+        d.crash_and_restart()  # inside stage 1 (no collateral yet): it resumes waiting
+        assert d.cycle()["stage"] == "collateral_only"
         a, b = d.depositor("alice", "60"), d.depositor("bob", "40")
         for c, amt in ((a, "60"), (b, "40")):
             assert c.post("/v1/vaults/maxi/deposit", {"assets": amt}).status == 200
-        d.crash_and_restart()  # inside stage 1: it resumes waiting
-        assert d.cycle()["stage"] == "collateral_only"
         d.feed()
         d.clock(T0 + 61_000)
         d.wait_stage("option_auction")
