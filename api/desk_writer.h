@@ -1,12 +1,13 @@
 /* desk_writer: the RFQ desk's database thread. The engine (which never blocks) posts jobs:
  * audit rows written behind the fast path (RFQs, quotes, refusals) and fills that must be
  * committed before anyone is told. Jobs run in FIFO order on the writer's own connection,
- * group-committed: what is queued (up to 1000 jobs) runs in one transaction with one COMMIT,
- * each job that asked for completion under its own savepoint (audit rows run bare; if one
- * fails, the batch is rolled back and run again with a savepoint per job); a job that asked for completion comes back to the
- * engine thread (desk_writer_take_done) only after that COMMIT (or its failure). Urgent jobs
- * (fills) jump the queue of audit rows; they must not depend on those rows (a fill upserts
- * its own quote and RFQ rows). */
+ * group-committed: what is queued (up to 1000 jobs) runs in one transaction with one COMMIT.
+ * The jobs' statements are pipelined (a round trip per chunk, not per statement); if one
+ * fails, the batch is rolled back and run again with a savepoint per job, so a job's failure
+ * is its own. A job that asked for completion comes back to the engine thread
+ * (desk_writer_take_done) only after that COMMIT (or its failure). Urgent jobs (fills) jump
+ * the queue of audit rows; they must not depend on those rows (a fill upserts its own quote
+ * and RFQ rows). */
 #ifndef OPTDESK_DESK_WRITER_H
 #define OPTDESK_DESK_WRITER_H
 
@@ -17,6 +18,7 @@
 struct db;
 
 #define DESK_SQL_MAX_PARAMS 16
+#define DESK_JOB_MAX_STMTS 6
 
 struct desk_job {
   struct desk_job *next;
@@ -29,7 +31,7 @@ struct desk_job {
     int nparams;
     char *params[DESK_SQL_MAX_PARAMS]; /* malloc'ed, freed with the job */
     int expect_rows;    /* > 0: the statement must affect/return exactly this many rows */
-  } stmt[6];
+  } stmt[DESK_JOB_MAX_STMTS];
   /* After the statements, optionally a body run in the same savepoint on the writer's
    * connection (cycle transitions that read and lock rows). It may run more than once when
    * the batch is retried, so it must only write through db and into fn_out. */

@@ -47,6 +47,22 @@ STORE_WUR int db_tx(struct db *db, enum db_isolation level, db_tx_fn fn, void *a
  * with db_result_free. */
 STORE_WUR int db_exec(struct db *db, const char *sql, int nparams, const char *const *params,
                       struct pg_result **res);
+/* One statement of db_exec_pipelined. */
+struct db_pipe_stmt {
+  const char *sql;
+  int nparams;
+  const char *const *params;
+  int expect_rows; /* > 0: the statement must return exactly this many rows */
+};
+/* Inside a db_tx body: runs n statements sent back to back (libpq pipeline mode, a Sync every
+ * DB_PIPE_CHUNK statements), so they cost a round trip per chunk instead of one each.
+ * STORE_OK when every statement succeeded with its expected row count. Otherwise the first
+ * failure's status (a wrong row count is STORE_ECONFLICT), remembered for db_tx like db_exec's,
+ * with *failed set to its index; the statements after it did not run, and the transaction
+ * must be rolled back (it is aborted on the server after an SQL error). */
+#define DB_PIPE_CHUNK 256
+STORE_WUR int db_exec_pipelined(struct db *db, const struct db_pipe_stmt *stmts, int n,
+                                int *failed);
 /* Runs a multi-statement SQL script (simple query protocol, no parameters). */
 STORE_WUR int db_exec_script(struct db *db, const char *sql);
 int db_rows(const struct pg_result *res);

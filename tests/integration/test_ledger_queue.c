@@ -1,7 +1,6 @@
 /* The withdrawal queue's payment (SPEC 6), run as the vault cycle will run it: against the
  * suite's real PostgreSQL, on a covered put spread vault of its own. Shares queued outside
  * stage 1 are paid FIFO at the stage-1 price, burned, and the receivers credited. */
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "accounts_store.h"
 #include "db.h"
+#include "itest_db.h"
 #include "ledger_service.h"
 #include "ledger_store.h"
 #include "testlib.h"
@@ -16,26 +16,6 @@
 #define T0 1677225600000LL
 #define ONE_LBTC ((money_u128)100000000)
 #define ONE_SHARE ((money_u128)1000000000000000000ULL)
-
-static struct db *open_db(void) {
-  const char *state = getenv("OPTDESK_ITEST_STATE");
-  if (!state) return NULL;
-  char path[4096], url[1024] = "";
-  snprintf(path, sizeof path, "%s", state);
-  char *dir = dirname(path);
-  char file[4200];
-  snprintf(file, sizeof file, "%s/db.url", dir);
-  FILE *f = fopen(file, "r");
-  if (!f) return NULL;
-  if (!fgets(url, sizeof url, f)) url[0] = 0;
-  fclose(f);
-  struct db *db = db_new(url);
-  if (db && db_ensure(db, NULL, 0) != STORE_OK) {
-    db_free(db);
-    return NULL;
-  }
-  return db;
-}
 
 static void make_account(struct db *db, const char *id) {
   struct store_account a;
@@ -86,7 +66,7 @@ static money_u128 balance(struct db *db, const char *acct) {
 }
 
 TEST(queue_paid_fifo_at_stage_one_price) {
-  struct db *db = open_db();
+  struct db *db = itest_db_open();
   REQUIRE(db != NULL);
   char vault[64], alice[64], bob[64];
   long tag = (long)getpid();

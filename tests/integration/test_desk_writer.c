@@ -1,0 +1,265 @@
+/* The desk writer against the suite's real PostgreSQL: group commit of pipelined jobs, a
+ * job's failure isolated to itself (the careful rerun), body (fn) jobs between pipelined
+ * ones, and completions handed back only after COMMIT. Each case uses a table of its own. */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "db.h"
+#include "desk_writer.h"
+#include "itest_db.h"
+#include "testlib.h"
+
+struct fixture {
+  struct app app;
+  struct db *db; /* the test's own connection, to set up and to check */
+  struct desk_writer *w;
+  char table[64];
+  pthread_mutex_t lock;
+  pthread_cond_t woke;
+  int wakes;
+};
+
+static void wake(void *arg) {
+  struct fixture *f = arg;
+  pthread_mutex_lock(&f->lock);
+  f->wakes++;
+  pthread_cond_signal(&f->woke);
+  pthread_mutex_unlock(&f->lock);
+}
+
+static void sql(struct fixture *f, const char *fmt) {
+  char text[512];
+  snprintf(text, sizeof text, fmt, f->table, f->table);
+  REQUIRE(db_exec(f->db, text, 0, NULL, NULL) == STORE_OK);
+}
+
+static int setup(struct fixture *f, const char *table) {
+  memset(f, 0, sizeof *f);
+  f->db = itest_db_open();
+  if (!f->db) return -1;
+  itest_db_url(f->app.conninfo, sizeof f->app.conninfo);
+  snprintf(f->table, sizeof f->table, "%s", table);
+  sql(f, "DROP TABLE IF EXISTS %s");
+  sql(f, "CREATE TABLE %s (id int PRIMARY KEY, v text NOT NULL)");
+  pthread_mutex_init(&f->lock, NULL);
+  pthread_cond_init(&f->woke, NULL);
+  f->w = desk_writer_start(&f->app, wake, f);
+  return f->w ? 0 : -1;
+}
+
+static void teardown(struct fixture *f) {
+  desk_writer_stop(f->w);
+  sql(f, "DROP TABLE IF EXISTS %s");
+  db_free(f->db);
+  pthread_cond_destroy(&f->woke);
+  pthread_mutex_destroy(&f->lock);
+}
+
+/* Statement texts must outlive the jobs: they are built once per table. */
+struct texts {
+  char insert[160], update_one[160], missing[160];
+};
+
+static void make_texts(struct texts *t, const char *table) {
+  snprintf(t->insert, sizeof t->insert, "INSERT INTO %s (id, v) VALUES ($1::int, $2)", table);
+  snprintf(t->update_one, sizeof t->update_one,
+           "UPDATE %s SET v = v || '+' WHERE id = $1::int RETURNING id", table);
+  snprintf(t->missing, sizeof t->missing, "UPDATE %s SET v = 'x' WHERE id = -1 RETURNING id",
+           table);
+}
+
+static struct desk_job *insert_job(const struct texts *t, int id, int want_done) {
+  struct desk_job *j = desk_job_new(want_done);
+  char ids[16];
+  snprintf(ids, sizeof ids, "%d", id);
+  const char *p[] = {ids, "a"};
+  if (!j || desk_job_stmt(j, t->insert, 2, p, 0) != 0) abort(); /* out of memory */
+  j->tag = (uint64_t)id;
+  return j;
+}
+
+/* Collects n completions into out (waits at most 30 s; missing ones stay NULL). */
+static void take(struct fixture *f, int n, struct desk_job **out, int cap) {
+  int got = 0;
+  struct timespec until;
+  clock_gettime(CLOCK_REALTIME, &until);
+  until.tv_sec += 30;
+  memset(out, 0, (size_t)cap * sizeof *out);
+  while (got < n) {
+    for (struct desk_job *j = desk_writer_take_done(f->w); j; j = j->next) {
+      REQUIRE(got < cap);
+      out[got++] = j;
+    }
+    if (got >= n) break;
+    pthread_mutex_lock(&f->lock);
+    int rc = 0;
+    if (!f->wakes) rc = pthread_cond_timedwait(&f->woke, &f->lock, &until);
+    f->wakes = 0;
+    pthread_mutex_unlock(&f->lock);
+    if (rc) break; /* timed out: the checks then fail on the missing completions */
+  }
+}
+
+static long count(struct fixture *f, const char *where) {
+  char text[256];
+  snprintf(text, sizeof text, "SELECT count(*) FROM %s WHERE %s", f->table, where);
+  struct pg_result *r = NULL;
+  if (db_exec(f->db, text, 0, NULL, &r) != STORE_OK) return -1;
+  long n = atol(db_value(r, 0, 0));
+  db_result_free(r);
+  return n;
+}
+
+/* A body that holds the writer for a moment, so what is posted meanwhile forms one batch. */
+static int hold_writer(struct db *db, struct desk_job *j) {
+  (void)db;
+  (void)j;
+  usleep(300 * 1000);
+  return STORE_OK;
+}
+
+static int body_insert(struct db *db, struct desk_job *j) {
+  const char **p = j->fn_in; /* {sql, id, v} */
+  return db_exec(db, p[0], 2, p + 1, NULL);
+}
+
+static void post_hold(struct fixture *f) {
+  struct desk_job *h = desk_job_new(0);
+  REQUIRE(h);
+  h->fn = hold_writer;
+  desk_writer_post(f->w, h);
+  usleep(50 * 1000); /* the writer has taken it */
+}
+
+TEST(pipelined_batch_commits_every_job_before_its_completion) {
+  struct fixture f;
+  if (setup(&f, "desk_writer_probe_batch")) {
+    printf("SKIP: no suite database\n");
+    return;
+  }
+  struct texts t;
+  make_texts(&t, f.table);
+  post_hold(&f);
+  /* 2 500 audit rows (nobody waits) and 100 fills (3 statements each, one expecting a row) */
+  for (int i = 0; i < 2500; i++) desk_writer_post(f.w, insert_job(&t, i, 0));
+  for (int i = 0; i < 100; i++) {
+    struct desk_job *j = insert_job(&t, 100000 + i, 1);
+    char ids[16];
+    snprintf(ids, sizeof ids, "%d", 100000 + i);
+    const char *p[] = {ids};
+    REQUIRE(desk_job_stmt(j, t.update_one, 1, p, 1) == 0);
+    REQUIRE(desk_job_stmt(j, t.update_one, 1, p, 1) == 0);
+    j->urgent = i % 2;
+    desk_writer_post(f.w, j);
+  }
+  static struct desk_job *done[128];
+  take(&f, 100, done, 128);
+  for (int i = 0; i < 100; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ(done[i]->status, STORE_OK);
+    /* reported only after COMMIT: another connection already sees the row */
+    char where[64];
+    snprintf(where, sizeof where, "id = %d AND v = 'a++'", (int)done[i]->tag);
+    CHECK_INT_EQ(count(&f, where), 1);
+    desk_job_free(done[i]);
+  }
+  desk_writer_stop(f.w); /* runs what is queued */
+  f.w = NULL;
+  CHECK_INT_EQ(count(&f, "id < 100000"), 2500);
+  CHECK_INT_EQ(count(&f, "true"), 2600);
+  teardown(&f);
+}
+
+TEST(a_failing_job_is_rolled_back_alone) {
+  struct fixture f;
+  if (setup(&f, "desk_writer_probe_isolated")) {
+    printf("SKIP: no suite database\n");
+    return;
+  }
+  struct texts t;
+  make_texts(&t, f.table);
+  sql(&f, "INSERT INTO %s VALUES (7, 'old')");
+  post_hold(&f);
+  desk_writer_post(f.w, insert_job(&t, 1, 1));
+  desk_writer_post(f.w, insert_job(&t, 7, 1)); /* duplicate key */
+  desk_writer_post(f.w, insert_job(&t, 2, 0)); /* an audit row after it */
+  struct desk_job *miss = insert_job(&t, 3, 1);  /* its insert must be undone with it */
+  REQUIRE(desk_job_stmt(miss, t.missing, 0, NULL, 1) == 0);
+  desk_writer_post(f.w, miss);
+  desk_writer_post(f.w, insert_job(&t, 4, 1));
+  static struct desk_job *done[8];
+  take(&f, 4, done, 8);
+  int want[][2] = {{1, STORE_OK}, {7, STORE_ECONFLICT}, {3, STORE_ECONFLICT}, {4, STORE_OK}};
+  for (int i = 0; i < 4; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ((int)done[i]->tag, want[i][0]); /* FIFO */
+    CHECK_INT_EQ(done[i]->status, want[i][1]);
+    desk_job_free(done[i]);
+  }
+  CHECK_INT_EQ(count(&f, "id IN (1, 2, 4)"), 3);
+  CHECK_INT_EQ(count(&f, "id = 3"), 0);
+  CHECK_INT_EQ(count(&f, "id = 7 AND v = 'old'"), 1);
+  /* a batch whose only failure is a row count (no SQL error aborts the transaction) */
+  post_hold(&f);
+  desk_writer_post(f.w, insert_job(&t, 5, 1));
+  miss = insert_job(&t, 6, 1);
+  REQUIRE(desk_job_stmt(miss, t.missing, 0, NULL, 1) == 0);
+  desk_writer_post(f.w, miss);
+  desk_writer_post(f.w, insert_job(&t, 8, 1));
+  take(&f, 3, done, 8);
+  int want2[][2] = {{5, STORE_OK}, {6, STORE_ECONFLICT}, {8, STORE_OK}};
+  for (int i = 0; i < 3; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ((int)done[i]->tag, want2[i][0]);
+    CHECK_INT_EQ(done[i]->status, want2[i][1]);
+    desk_job_free(done[i]);
+  }
+  CHECK_INT_EQ(count(&f, "id IN (5, 8)"), 2);
+  CHECK_INT_EQ(count(&f, "id = 6"), 0);
+  teardown(&f);
+}
+
+TEST(body_jobs_run_in_order_between_pipelined_jobs) {
+  struct fixture f;
+  if (setup(&f, "desk_writer_probe_bodies")) {
+    printf("SKIP: no suite database\n");
+    return;
+  }
+  struct texts t;
+  make_texts(&t, f.table);
+  post_hold(&f);
+  static const char *ok_in[] = {NULL, "11", "body"};
+  static const char *dup_in[] = {NULL, "10", "dup"}; /* job 10's key: the body fails */
+  ok_in[0] = dup_in[0] = t.insert;
+  desk_writer_post(f.w, insert_job(&t, 10, 1));
+  struct desk_job *b1 = desk_job_new(1);
+  b1->fn = body_insert;
+  b1->fn_in = ok_in;
+  b1->tag = 11;
+  desk_writer_post(f.w, b1);
+  desk_writer_post(f.w, insert_job(&t, 12, 1));
+  struct desk_job *b2 = desk_job_new(1);
+  b2->fn = body_insert;
+  b2->fn_in = dup_in;
+  b2->tag = 13;
+  desk_writer_post(f.w, b2);
+  desk_writer_post(f.w, insert_job(&t, 14, 1));
+  static struct desk_job *done[8];
+  take(&f, 5, done, 8);
+  int want[][2] = {{10, STORE_OK}, {11, STORE_OK}, {12, STORE_OK}, {13, STORE_ECONFLICT},
+                   {14, STORE_OK}};
+  for (int i = 0; i < 5; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ((int)done[i]->tag, want[i][0]);
+    CHECK_INT_EQ(done[i]->status, want[i][1]);
+    desk_job_free(done[i]);
+  }
+  CHECK_INT_EQ(count(&f, "true"), 4);
+  CHECK_INT_EQ(count(&f, "id = 11 AND v = 'body'"), 1);
+  CHECK_INT_EQ(count(&f, "id = 10 AND v = 'a'"), 1);
+  teardown(&f);
+}
