@@ -196,12 +196,42 @@ static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
   }
 }
 
+/* 1 when text can sit between JSON quotes as it is. */
+static int json_plain(const char *text) {
+  for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+    if (*c < 0x20 || *c == '"' || *c == '\\') return 0;
+  return 1;
+}
+
+/* The quote's legs as the JSON text desk_quote_json holds (the audit row's legs column),
+ * written directly: every quote's audit row needs it, and the DOM was the desk's main cost.
+ * Instruments are parsed names, so plain; anything else goes through jansson. */
 static char *quote_legs_text(const struct desk_quote *q) {
-  json_t *holder = desk_quote_json(q);
-  json_t *legs = json_object_get(holder, "legs");
-  char *s = json_dumps(legs, JSON_COMPACT);
-  json_decref(holder);
-  return s;
+  char amount[MONEY_FMT_MAX], price[MONEY_FMT_MAX];
+  int plain = money_format(q->amount, desk_amount_decimals(q->v), amount, sizeof amount) >= 0;
+  for (int k = 0; k < q->v->nlegs; k++) plain = plain && json_plain(q->v->legs[k].instrument);
+  if (!plain) {
+    json_t *holder = desk_quote_json(q);
+    char *s = json_dumps(json_object_get(holder, "legs"), JSON_COMPACT);
+    json_decref(holder);
+    return s;
+  }
+  size_t cap = 3 + (size_t)q->v->nlegs * (sizeof q->v->legs[0].instrument + 2 * MONEY_FMT_MAX + 80);
+  char *out = malloc(cap);
+  if (!out) return NULL;
+  size_t n = 0;
+  out[n++] = '[';
+  for (int k = 0; k < q->v->nlegs; k++) {
+    if (money_format(q->price[k], 6, price, sizeof price) < 0) price[0] = 0;
+    n += (size_t)snprintf(out + n, cap - n,
+                          "%s{\"instrument_name\":\"%s\",\"direction\":\"%s\",\"amount\":\"%s\","
+                          "\"price\":\"%s\"}",
+                          k ? "," : "", q->v->legs[k].instrument, q->v->legs[k].sell ? "sell" : "buy",
+                          amount, price);
+  }
+  out[n++] = ']';
+  out[n] = 0;
+  return out;
 }
 
 /* The quote's row: as an audit insert (a no-op when the fill wrote it first), or, for its

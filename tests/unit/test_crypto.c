@@ -7,7 +7,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 /* HMAC of (key, msg) through crypto_hmac_sha256_hex, compared with the expected hex. */
 static void check_hmac(const void *key, size_t keylen, const void *msg, size_t msglen,
@@ -164,6 +167,53 @@ TEST(hmac_empty_key_and_message) {
   CHECK_STR_EQ(expected, "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
   CHECK_INT_EQ(crypto_hmac_sha256_hex(NULL, 0, NULL, 0, got), CRYPTO_OK);
   CHECK_STR_EQ(got, expected);
+}
+
+/* The per-thread keyed contexts: more keys than slots, each coming back in turn, keys that
+ * differ in one byte or are prefixes of each other, the empty key and a key too long to
+ * cache, all equal to OpenSSL's one-shot HMAC, from this thread and from another one. */
+static int keyed_contexts_agree(void) {
+  static const char *bases[] = {"k", "key-a", "key-b", "key-a-", "", "0123456789abcdef"};
+  char longkey[400];
+  memset(longkey, 'L', sizeof longkey);
+  int bad = 0;
+  for (int round = 0; round < 3; round++)
+    for (int i = 0; i < 24; i++) {
+      char key[64];
+      const char *k = key;
+      size_t klen;
+      if (i == 23) {
+        k = longkey;
+        klen = sizeof longkey;
+      } else {
+        klen = (size_t)snprintf(key, sizeof key, "%s%d", bases[i % 6], i / 6);
+        if (i % 6 == 4 && i < 6) klen = 0; /* the empty key */
+      }
+      char msg[64], expected[CRYPTO_SHA256_HEX_SIZE], got[CRYPTO_SHA256_HEX_SIZE];
+      size_t mlen = (size_t)snprintf(msg, sizeof msg, "message %d of round %d", i, round);
+      oneshot_hmac_hex(k, klen, msg, mlen, expected);
+      if (crypto_hmac_sha256_hex(k, klen, msg, mlen, got) != CRYPTO_OK || strcmp(got, expected))
+        bad++;
+      /* the same key again at once, another message */
+      oneshot_hmac_hex(k, klen, "again", 5, expected);
+      if (crypto_hmac_sha256_hex(k, klen, "again", 5, got) != CRYPTO_OK || strcmp(got, expected))
+        bad++;
+    }
+  return bad;
+}
+
+static void *keyed_contexts_thread(void *out) {
+  *(int *)out = keyed_contexts_agree();
+  return NULL;
+}
+
+TEST(hmac_keyed_context_cache_matches_oneshot) {
+  CHECK_INT_EQ(keyed_contexts_agree(), 0);
+  int other = -1;
+  pthread_t t;
+  REQUIRE(pthread_create(&t, NULL, keyed_contexts_thread, &other) == 0);
+  pthread_join(t, NULL);
+  CHECK_INT_EQ(other, 0);
 }
 
 TEST(hmac_invalid_arguments) {
