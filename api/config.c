@@ -320,7 +320,8 @@ static int check_oracle(json_t *o, char *err, size_t errcap) {
 static int apply_json(struct app_config *c, json_t *root, char *err, size_t errcap) {
   static const char *const top[] = {"http", "ws", "data_dir", "database_url", "clock",
                                     "clock_start_ms", "log_level", "oracle", "vaults",
-                                    "depots", NULL};
+                                    "depots", "desk", NULL};
+  static const char *const desk_keys[] = {"writers", NULL};
   static const char *const http_keys[] = {"addr", "threads", "max_body_bytes", "tls", NULL};
   static const char *const ws_keys[] = {"addr", "max_message_bytes", "rate_per_sec", "burst",
                                         "idle_timeout_s", "max_outbound_bytes", "tls",
@@ -344,6 +345,16 @@ static int apply_json(struct app_config *c, json_t *root, char *err, size_t errc
     v = (long)c->max_body_bytes;
     if (get_int(http, "max_body_bytes", "http.", 1024, 16 << 20, &v, err, errcap)) return -1;
     c->max_body_bytes = (size_t)v;
+  }
+  json_t *desk = json_object_get(root, "desk");
+  if (desk) {
+    if (!json_is_object(desk) || only_keys(desk, "desk.", desk_keys, err, errcap)) {
+      if (!json_is_object(desk)) fail(err, errcap, "desk must be an object");
+      return -1;
+    }
+    v = c->desk_writers;
+    if (get_int(desk, "writers", "desk.", 1, 8, &v, err, errcap)) return -1;
+    c->desk_writers = (int)v;
   }
   if (ws) {
     if (!json_is_object(ws) || only_keys(ws, "ws.", ws_keys, err, errcap)) {
@@ -457,6 +468,7 @@ static void defaults(struct app_config *c) {
   snprintf(c->ws.host, sizeof c->ws.host, "127.0.0.1");
   c->ws.port = 8081;
   c->http_threads = 2;
+  c->desk_writers = 2;
   c->max_body_bytes = 65536;
   c->ws_max_message_bytes = 65536;
   c->ws_max_outbound_bytes = 4u << 20;

@@ -21,6 +21,7 @@ struct listener_config {
 struct app_config {
   struct listener_config http, ws;
   int http_threads;
+  int desk_writers; /* desk.writers: the desk's database writer threads (vaults sharded over them) */
   size_t max_body_bytes;
   size_t ws_max_message_bytes;
   size_t ws_max_outbound_bytes;

@@ -162,7 +162,14 @@ void desk_publish_auction(struct desk *d, struct desk_vault *v) {
 
 /* ---- audit rows, written behind the fast path ---- */
 
-static void audit_job(struct desk *d, const char *sql, int n, const char *const *p, int urgent) {
+/* A vault's jobs go to one writer shard, in order (its rows depend on each other). */
+void desk_post(struct desk *d, const struct desk_vault *v, struct desk_job *j) {
+  j->shard = (unsigned)(v - d->vaults);
+  desk_writer_post(d->writer, j);
+}
+
+static void audit_job(struct desk *d, const struct desk_vault *v, const char *sql, int n,
+                      const char *const *p, int urgent) {
   struct desk_job *j = desk_job_new(0);
   if (!j) return;
   j->urgent = urgent;
@@ -170,11 +177,12 @@ static void audit_job(struct desk *d, const char *sql, int n, const char *const 
     desk_job_free(j);
     return;
   }
-  desk_writer_post(d->writer, j);
+  desk_post(d, v, j);
 }
 
-static void audit(struct desk *d, const char *sql, int n, const char *const *p) {
-  audit_job(d, sql, n, p, 0);
+static void audit(struct desk *d, const struct desk_vault *v, const char *sql, int n,
+                  const char *const *p) {
+  audit_job(d, v, sql, n, p, 0);
 }
 
 static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
@@ -186,13 +194,13 @@ static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
   snprintf(until, sizeof until, "%lld", (long long)v->rfq_valid_until);
   if (insert) {
     const char *p[] = {id, auction, amount, created, until, v->rfq_status};
-    audit(d, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
+    audit(d, v, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
              " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, $6)"
              " ON CONFLICT (id) DO NOTHING",
           6, p);
   } else {
     const char *p[] = {id, v->rfq_status};
-    audit(d, "UPDATE rfqs SET status = $2 WHERE id = $1::BIGINT AND status <> 'filled'", 2, p);
+    audit(d, v, "UPDATE rfqs SET status = $2 WHERE id = $1::BIGINT AND status <> 'filled'", 2, p);
   }
 }
 
@@ -269,7 +277,7 @@ void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
   fmt_id(q->id, id);
   if (!insert) {
     const char *p[] = {id, q->status, q->cancel_reason};
-    audit(d, "UPDATE quotes SET status = $2, cancel_reason = $3 WHERE id = $1::BIGINT AND status = 'open'",
+    audit(d, q->v, "UPDATE quotes SET status = $2, cancel_reason = $3 WHERE id = $1::BIGINT AND status = 'open'",
           3, p);
     return;
   }
@@ -279,7 +287,7 @@ void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert) {
     desk_job_free(j);
     return;
   }
-  desk_writer_post(d->writer, j);
+  desk_post(d, q->v, j);
 }
 
 static struct desk_quote *quote_get(struct desk *d, uint64_t id) {
@@ -379,7 +387,7 @@ static void record_refusal(struct desk *d, struct desk_vault *v, const struct de
   char *dj = json_dumps(det, JSON_COMPACT);
   json_decref(det);
   const char *p[] = {v->id, auction, quote, q->maker, mandate_strerror(code), dj ? dj : "{}", t};
-  audit(d, "INSERT INTO mandate_refusals(vault_id, auction_id, quote_id, maker_id, reason, details,"
+  audit(d, v, "INSERT INTO mandate_refusals(vault_id, auction_id, quote_id, maker_id, reason, details,"
            " business_ms) VALUES ($1, $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::BIGINT)",
         7, p);
   free(dj);
@@ -524,7 +532,7 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
   j->tag = q->id;
   j->urgent = 1;
   v->executing = q->id;
-  desk_writer_post(d->writer, j);
+  desk_post(d, v, j);
 }
 
 static void fill_done(struct desk *d, struct desk_job *j) {
@@ -687,7 +695,7 @@ static void on_event(struct desk *d, struct desk_vault *v, const struct auction_
     snprintf(t, sizeof t, "%lld", (long long)now);
     const char *p[] = {auction, t};
     /* urgent: the cycle's next stage may start the vault's next auction right after */
-    audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
+    audit_job(d, v, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
               2, p, 1);
     log_event(LOG_INFO, "auction_finished", "vault=%s auction=%s reason=%s sold=%s", v->id, auction,
               v->finish_reason, sold);
@@ -863,7 +871,7 @@ struct desk *desk_new(struct engine *e) {
     desk_free(d);
     return NULL;
   }
-  d->writer = desk_writer_start(e->app, e->t.wake, e->t.wake_arg);
+  d->writer = desk_writer_start(e->app, e->app->config->desk_writers, e->t.wake, e->t.wake_arg);
   if (!d->writer) {
     desk_free(d);
     return NULL;
@@ -915,7 +923,7 @@ void desk_restore(struct desk *d, const char *json) {
       char t[24];
       snprintf(t, sizeof t, "%lld", (long long)clock_now_ms(&d->app->clock));
       const char *p[] = {id, t};
-      audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
+      audit_job(d, v, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT",
                 2, p, 1);
       log_event(LOG_INFO, "auction_closed_at_restart", "vault=%s auction=%s kind=%s", v->id, id,
                 spot ? "spot" : "spread");
@@ -1051,7 +1059,7 @@ int desk_launch_auction(struct desk *d, struct desk_vault *v, const struct desk_
   const char *prm[] = {id, v->id, ljs ? ljs : "[]", total, started, stop, by, v->spot_order ? "spot" : "spread",
                        v->spot_order ? limit : NULL, cycle};
   /* urgent: a fill updates this row, and fills jump the audit queue */
-  audit_job(d, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by,"
+  audit_job(d, v, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms, hard_stop_ms, started_by,"
                " kind, limit_price, cycle_no) VALUES ($1::BIGINT, $2, $3::JSONB, $4::NUMERIC, $5::BIGINT,"
                " $6::BIGINT, $7, $8, $9::NUMERIC, $10::BIGINT)",
             10, prm, 1);
@@ -1103,7 +1111,7 @@ int desk_abort_auction(struct desk *d, struct desk_vault *v, const char *why) {
   fmt_id(v->auction_id, auction);
   snprintf(t, sizeof t, "%lld", (long long)now);
   const char *p2[] = {auction, t};
-  audit_job(d, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT", 2,
+  audit_job(d, v, "UPDATE auctions SET status = 'finished', finished_ms = $2::BIGINT WHERE id = $1::BIGINT", 2,
             p2, 1);
   log_event(LOG_INFO, "auction_finished", "vault=%s auction=%s reason=%s", v->id, auction, why);
   desk_publish_auction(d, v);

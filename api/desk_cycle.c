@@ -138,13 +138,12 @@ static struct desk_job *cycle_job(struct desk_vault *v, enum cycle_tx_op op, int
 }
 
 static void post(struct desk *d, struct desk_vault *v, struct desk_job *j) {
-  (void)d;
   if (!j) {
     v->cy.retry_real_ms = clock_real_ms() + RETRY_MS;
     return;
   }
   v->cy.pending = 1;
-  desk_writer_post(d->writer, j);
+  desk_post(d, v, j);
 }
 
 static void refresh(struct desk *d, struct desk_vault *v, enum purpose why, int64_t now) {

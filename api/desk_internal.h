@@ -167,6 +167,8 @@ json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor);
 
 /* The decimals of the live auction's amounts: contracts (8) or the collateral's (spot). */
 unsigned desk_amount_decimals(const struct desk_vault *v);
+/* Posts a job for vault v to its writer shard (one vault's jobs run in order). */
+void desk_post(struct desk *d, const struct desk_vault *v, struct desk_job *j);
 
 /* Starts an auction on v (nothing running): legs nl[0..nlegs) (1 leg = a spot order with
  * v->spot_side and v->spot_limit set by the caller), total amount; the auctions row is

@@ -1,4 +1,5 @@
-/* desk_writer: FIFO database jobs on a thread of their own, completions back to the engine. */
+/* desk_writer: FIFO database jobs on threads of their own (one per shard, each with its
+ * own connection), completions back to the engine. */
 #include "desk_writer.h"
 
 #include <pthread.h>
@@ -8,19 +9,28 @@
 #include "db.h"
 #include "log.h"
 
+struct batch;
+
+struct shard {
+  struct desk_writer *w;
+  pthread_t thread;
+  int started;
+  pthread_cond_t more;
+  struct desk_job *head, *tail;     /* to run: audit rows, FIFO */
+  struct desk_job *uhead, *utail;   /* to run first: urgent jobs, FIFO */
+  struct batch *batch;              /* the one running (the shard thread's) */
+};
+
 struct desk_writer {
   struct app *app;
   void (*wake)(void *);
   void *wake_arg;
-  pthread_t thread;
-  pthread_mutex_t lock;
-  pthread_cond_t more;
-  struct desk_job *head, *tail;     /* to run: audit rows, FIFO */
-  struct desk_job *uhead, *utail;   /* to run first: urgent jobs, FIFO */
+  pthread_mutex_t lock; /* the queues of every shard, the done list, backlog, stop */
   struct desk_job *done_head, *done_tail;
   int backlog;
   int stop;
-  struct batch *batch; /* the one running (the writer thread's) */
+  int nshards;
+  struct shard shards[DESK_WRITER_SHARDS_MAX];
 };
 
 struct desk_job *desk_job_new(int want_done) {
@@ -132,32 +142,38 @@ static int batch_tx(struct db *db, void *p) {
   return 0;
 }
 
-static void *writer_main(void *arg) {
-  struct desk_writer *w = arg;
+/* Takes what a shard has queued (urgent jobs first), up to a batch. Under w->lock. */
+static void take_batch(struct shard *sh, struct batch *b) {
+  b->n = 0;
+  while (sh->uhead && b->n < WRITER_BATCH_MAX) {
+    struct desk_job *j = sh->uhead;
+    sh->uhead = j->next;
+    j->next = NULL;
+    b->jobs[b->n++] = j;
+  }
+  if (!sh->uhead) sh->utail = NULL;
+  while (sh->head && b->n < WRITER_BATCH_MAX) {
+    struct desk_job *j = sh->head;
+    sh->head = j->next;
+    j->next = NULL;
+    b->jobs[b->n++] = j;
+  }
+  if (!sh->head) sh->tail = NULL;
+}
+
+static void *shard_main(void *arg) {
+  struct shard *sh = arg;
+  struct desk_writer *w = sh->w;
   struct db *db = app_db(w->app);
-  struct batch *b = w->batch;
+  struct batch *b = sh->batch;
   for (;;) {
     pthread_mutex_lock(&w->lock);
-    while (!w->head && !w->uhead && !w->stop) pthread_cond_wait(&w->more, &w->lock);
-    if (!w->head && !w->uhead) { /* stop requested and nothing left */
+    while (!sh->head && !sh->uhead && !w->stop) pthread_cond_wait(&sh->more, &w->lock);
+    if (!sh->head && !sh->uhead) { /* stop requested and nothing left */
       pthread_mutex_unlock(&w->lock);
       break;
     }
-    b->n = 0;
-    while (w->uhead && b->n < WRITER_BATCH_MAX) {
-      struct desk_job *j = w->uhead;
-      w->uhead = j->next;
-      j->next = NULL;
-      b->jobs[b->n++] = j;
-    }
-    if (!w->uhead) w->utail = NULL;
-    while (w->head && b->n < WRITER_BATCH_MAX) {
-      struct desk_job *j = w->head;
-      w->head = j->next;
-      j->next = NULL;
-      b->jobs[b->n++] = j;
-    }
-    if (!w->head) w->tail = NULL;
+    take_batch(sh, b);
     pthread_mutex_unlock(&w->lock);
     int body = 0;
     b->careful = b->redo = 0;
@@ -192,38 +208,57 @@ static void *writer_main(void *arg) {
   return NULL;
 }
 
-struct desk_writer *desk_writer_start(struct app *app, void (*wake)(void *), void *wake_arg) {
+static void free_writer(struct desk_writer *w) {
+  for (int i = 0; i < w->nshards; i++) {
+    pthread_cond_destroy(&w->shards[i].more);
+    free(w->shards[i].batch);
+  }
+  pthread_mutex_destroy(&w->lock);
+  free(w);
+}
+
+struct desk_writer *desk_writer_start(struct app *app, int nshards, void (*wake)(void *),
+                                      void *wake_arg) {
+  if (nshards < 1 || nshards > DESK_WRITER_SHARDS_MAX) return NULL;
   struct desk_writer *w = calloc(1, sizeof *w);
   if (!w) return NULL;
   w->app = app;
   w->wake = wake;
   w->wake_arg = wake_arg;
-  w->batch = malloc(sizeof *w->batch);
-  if (!w->batch) {
-    free(w);
-    return NULL;
-  }
   pthread_mutex_init(&w->lock, NULL);
-  pthread_cond_init(&w->more, NULL);
-  if (pthread_create(&w->thread, NULL, writer_main, w) != 0) {
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->more);
-    free(w->batch);
-    free(w);
-    return NULL;
+  for (; w->nshards < nshards; w->nshards++) {
+    struct shard *sh = &w->shards[w->nshards];
+    sh->w = w;
+    pthread_cond_init(&sh->more, NULL);
+    sh->batch = malloc(sizeof *sh->batch);
+    if (!sh->batch) {
+      w->nshards++;
+      desk_writer_stop(w);
+      return NULL;
+    }
+  }
+  for (int i = 0; i < nshards; i++) {
+    struct shard *sh = &w->shards[i];
+    if (pthread_create(&sh->thread, NULL, shard_main, sh) != 0) {
+      desk_writer_stop(w); /* joins the ones started */
+      return NULL;
+    }
+    sh->started = 1;
   }
   return w;
 }
 
 void desk_writer_post(struct desk_writer *w, struct desk_job *j) {
+  struct shard *sh = &w->shards[j->shard % (unsigned)w->nshards];
   pthread_mutex_lock(&w->lock);
   j->next = NULL;
-  struct desk_job **head = j->urgent ? &w->uhead : &w->head, **tail = j->urgent ? &w->utail : &w->tail;
+  struct desk_job **head = j->urgent ? &sh->uhead : &sh->head,
+                  **tail = j->urgent ? &sh->utail : &sh->tail;
   if (*tail) (*tail)->next = j;
   else *head = j;
   *tail = j;
   w->backlog++;
-  pthread_cond_signal(&w->more);
+  pthread_cond_signal(&sh->more);
   pthread_mutex_unlock(&w->lock);
 }
 
@@ -246,17 +281,15 @@ void desk_writer_stop(struct desk_writer *w) {
   if (!w) return;
   pthread_mutex_lock(&w->lock);
   w->stop = 1;
-  pthread_cond_signal(&w->more);
+  for (int i = 0; i < w->nshards; i++) pthread_cond_signal(&w->shards[i].more);
   pthread_mutex_unlock(&w->lock);
-  pthread_join(w->thread, NULL);
+  for (int i = 0; i < w->nshards; i++)
+    if (w->shards[i].started) pthread_join(w->shards[i].thread, NULL);
   struct desk_job *j = desk_writer_take_done(w);
   while (j) {
     struct desk_job *n = j->next;
     desk_job_free(j);
     j = n;
   }
-  pthread_cond_destroy(&w->more);
-  pthread_mutex_destroy(&w->lock);
-  free(w->batch);
-  free(w);
+  free_writer(w);
 }

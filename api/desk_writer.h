@@ -1,13 +1,15 @@
-/* desk_writer: the RFQ desk's database thread. The engine (which never blocks) posts jobs:
+/* desk_writer: the RFQ desk's database threads. The engine (which never blocks) posts jobs:
  * audit rows written behind the fast path (RFQs, quotes, refusals) and fills that must be
- * committed before anyone is told. Jobs run in FIFO order on the writer's own connection,
+ * committed before anyone is told. A job goes to the shard its `shard` key names (the desk
+ * uses the vault, so one vault's jobs stay in order); each shard is a thread with its own
+ * connection, so vaults are written in parallel. A shard runs its jobs in FIFO order,
  * group-committed: what is queued (up to 1000 jobs) runs in one transaction with one COMMIT.
  * The jobs' statements are pipelined (a round trip per chunk, not per statement); if one
  * fails, the batch is rolled back and run again with a savepoint per job, so a job's failure
  * is its own. A job that asked for completion comes back to the engine thread
  * (desk_writer_take_done) only after that COMMIT (or its failure). Urgent jobs (fills) jump
- * the queue of audit rows; they must not depend on those rows (a fill upserts its own quote
- * and RFQ rows). */
+ * their shard's queue of audit rows; they must not depend on those rows (a fill upserts its
+ * own quote and RFQ rows). */
 #ifndef OPTDESK_DESK_WRITER_H
 #define OPTDESK_DESK_WRITER_H
 
@@ -19,11 +21,14 @@ struct db;
 
 #define DESK_SQL_MAX_PARAMS 16
 #define DESK_JOB_MAX_STMTS 6
+#define DESK_WRITER_SHARDS_MAX 8
 
 struct desk_job {
   struct desk_job *next;
   int want_done;        /* come back to the engine after the transaction */
   int urgent;           /* fills, auction starts: run before the queued audit rows */
+  unsigned shard;       /* which shard runs it (modulo their number): jobs that depend on
+                         * each other share a key */
   int status;           /* filled by the writer: a store status (0 = committed) */
   int nstmt;
   struct {
@@ -45,8 +50,10 @@ struct desk_job {
 
 struct desk_writer;
 
-/* wake(wake_arg) is called (from the writer thread) when completions are ready. */
-struct desk_writer *desk_writer_start(struct app *app, void (*wake)(void *), void *wake_arg);
+/* nshards (1..DESK_WRITER_SHARDS_MAX) threads, each with its own connection. wake(wake_arg)
+ * is called (from a writer thread) when completions are ready. */
+struct desk_writer *desk_writer_start(struct app *app, int nshards, void (*wake)(void *),
+                                      void *wake_arg);
 /* Stops after the queued jobs ran (waits). NULL: no-op. */
 void desk_writer_stop(struct desk_writer *w);
 

@@ -13,7 +13,8 @@
  * their running auctions, ids 1 .. VAULTS (total_amount large enough for every fill), see
  * bench/run.
  *
- * Usage: fill_bench CONNINFO SECONDS VAULTS PREFIX MAKER [WARMUP_S]
+ * Usage: fill_bench CONNINFO SECONDS VAULTS PREFIX MAKER [WARMUP_S] [WRITERS]
+ * WRITERS: the writer's shards (threads and connections), 2 as optdesk's desk.writers default.
  * Prints: fill_bench committed=… per_s=… failed=… vaults=… p50_ms=… p99_ms=… */
 #include <pthread.h>
 #include <stdint.h>
@@ -120,11 +121,11 @@ int main(int argc, char **argv) {
     return 2;
   }
   double seconds = atof(argv[2]), warmup = argc > 6 ? atof(argv[6]) : 1.0;
-  int nvaults = atoi(argv[3]);
+  int nvaults = atoi(argv[3]), writers = argc > 7 ? atoi(argv[7]) : 2;
   const char *prefix = argv[4], *maker = argv[5];
   if (seconds <= 0 || seconds > 600 || warmup < 0 || warmup > 60 || nvaults < 1 || nvaults > 10000 ||
-      strlen(prefix) > 40) {
-    fprintf(stderr, "fill_bench: bad SECONDS, WARMUP_S, VAULTS or PREFIX\n");
+      strlen(prefix) > 40 || writers < 1 || writers > DESK_WRITER_SHARDS_MAX) {
+    fprintf(stderr, "fill_bench: bad SECONDS, WARMUP_S, VAULTS, PREFIX or WRITERS\n");
     return 2;
   }
   static struct app app; /* the writer reaches only app->conninfo (app_db) */
@@ -133,7 +134,7 @@ int main(int argc, char **argv) {
   pthread_mutex_init(&wk.lock, NULL);
   pthread_cond_init(&wk.cond, NULL);
   wk.ready = 0;
-  struct desk_writer *w = desk_writer_start(&app, fb_on_wake, &wk);
+  struct desk_writer *w = desk_writer_start(&app, writers, fb_on_wake, &wk);
   if (!w) {
     fprintf(stderr, "fill_bench: desk_writer_start failed\n");
     return 1;
@@ -178,6 +179,7 @@ int main(int argc, char **argv) {
       }
       j->tag = next;
       j->ctx = (void *)(intptr_t)k; /* the vault */
+      j->shard = (unsigned)k;       /* as the desk shards: by vault */
       nidle--;
       posted_at[next] = fb_now_us();
       next++;
@@ -217,10 +219,10 @@ int main(int argc, char **argv) {
   }
   desk_writer_stop(w);
   if (lat) qsort(lat, nlat, sizeof *lat, fb_cmp_u32);
-  printf("fill_bench committed=%llu per_s=%.0f failed=%llu posted=%llu vaults=%d seconds=%.1f "
-         "p50_ms=%.2f p99_ms=%.2f\n",
+  printf("fill_bench committed=%llu per_s=%.0f failed=%llu posted=%llu vaults=%d writers=%d "
+         "seconds=%.1f p50_ms=%.2f p99_ms=%.2f\n",
          (unsigned long long)committed, (double)committed / seconds, (unsigned long long)failed,
-         (unsigned long long)posted, nvaults, seconds, fb_pct(lat, nlat, 0.5) / 1e3,
+         (unsigned long long)posted, nvaults, writers, seconds, fb_pct(lat, nlat, 0.5) / 1e3,
          fb_pct(lat, nlat, 0.99) / 1e3);
   free(lat);
   free(posted_at);
