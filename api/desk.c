@@ -17,6 +17,7 @@
 #include "mandate_structure.h"
 #include "oracles.h"
 #include "params.h"
+#include "json_text.h"
 #include "roles.h"
 #include "to_money.h"
 
@@ -89,6 +90,38 @@ json_t *desk_quote_json(const struct desk_quote *q) {
                    "cancel_reason", q->cancel_reason, "fill_pct",
                    strcmp(q->status, "filled") ? "0" : "100", "creation_timestamp",
                    (json_int_t)q->created_ms, "last_update_timestamp", (json_int_t)q->updated_ms);
+}
+
+long desk_quote_text(const struct desk_quote *q, char *buf, size_t cap) {
+  struct json_text t;
+  json_text_init(&t, buf, cap);
+  unsigned dec = desk_amount_decimals(q->v);
+  char id[24], rfq[24]; /* ids are decimal strings */
+  snprintf(id, sizeof id, "%llu", (unsigned long long)q->id);
+  snprintf(rfq, sizeof rfq, "%llu", (unsigned long long)q->rfq_id);
+  json_text_str(&t, "{\"quote_id\":", id);
+  json_text_str(&t, ",\"rfq_id\":", rfq);
+  json_text_str(&t, ",\"vault_id\":", q->v->id);
+  json_text_raw(&t, ",\"direction\":\"sell\",\"legs\":[");
+  for (int k = 0; k < q->v->nlegs; k++) {
+    json_text_str(&t, k ? ",{\"instrument_name\":" : "{\"instrument_name\":", q->v->legs[k].instrument);
+    json_text_raw(&t, q->v->legs[k].sell ? ",\"direction\":\"sell\"" : ",\"direction\":\"buy\"");
+    json_text_amount(&t, ",\"amount\":", q->amount, dec);
+    json_text_amount(&t, ",\"price\":", q->price[k], 6);
+    json_text_raw(&t, "}");
+  }
+  json_text_amount(&t, "],\"credit\":", q->credit, 6);
+  json_text_amount(&t, ",\"max_fee\":", q->max_fee, 6);
+  json_text_int(&t, ",\"nonce\":", q->nonce);
+  json_text_int(&t, ",\"signature_expiry_sec\":", (long long)(q->expiry_ms / 1000));
+  json_text_str(&t, ",\"label\":", q->label);
+  json_text_str(&t, ",\"status\":", q->status);
+  json_text_str(&t, ",\"cancel_reason\":", q->cancel_reason);
+  json_text_str(&t, ",\"fill_pct\":", strcmp(q->status, "filled") ? "0" : "100");
+  json_text_int(&t, ",\"creation_timestamp\":", (long long)q->created_ms);
+  json_text_int(&t, ",\"last_update_timestamp\":", (long long)q->updated_ms);
+  json_text_raw(&t, "}");
+  return json_text_finish(&t, buf);
 }
 
 static void publish_to(struct desk *d, const char *account, const char *suffix, json_t *data) {

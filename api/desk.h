@@ -27,13 +27,14 @@ json_t *desk_snapshot_quotes(struct desk *d, const char *account);
 json_t *desk_snapshot_trades(struct desk *d, const char *account);
 json_t *desk_snapshot_auction(struct desk *d, const char *vault);
 
-/* JSON-RPC methods (maker role, logged in). Return 0 with *result, or fill the error. */
+/* JSON-RPC methods (maker role, logged in). Return 0 with *result, or with *result_text (the
+ * result as malloc'ed JSON text, for the hot quote replies), or fill the error. */
 struct desk_error {
   int code;
   const char *message;
   json_t *data;
 };
 int desk_rpc(struct desk *d, struct engine_session *s, const char *method, json_t *params,
-             json_t **result, struct desk_error *err);
+             json_t **result, char **result_text, struct desk_error *err);
 
 #endif

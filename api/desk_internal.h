@@ -147,6 +147,9 @@ struct desk_vault *desk_vault_find(struct desk *d, const char *id);
 struct desk_vault *desk_rfq_vault(struct desk *d, uint64_t rfq_id);
 json_t *desk_rfq_json(const struct desk_vault *v);
 json_t *desk_quote_json(const struct desk_quote *q);
+/* The same object as JSON text, written directly into buf (the hot replies): its length,
+ * or -1 when a field needs jansson (e.g. a label with escapes) or cap is too small. */
+long desk_quote_text(const struct desk_quote *q, char *buf, size_t cap);
 void desk_publish_quote(struct desk *d, const struct desk_quote *q);
 void desk_publish_auction(struct desk *d, struct desk_vault *v);
 uint64_t desk_maker_num(struct desk *d, const char *maker);

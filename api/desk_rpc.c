@@ -1,5 +1,6 @@
 /* desk_rpc: the makers' JSON-RPC methods (SPEC 4, Derive's names): quotes are validated in
  * full before anything changes; every failure is a stable JSON-RPC error. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,8 +154,31 @@ static int auction_error(int st, struct desk_error *err) {
               json_pack("{s:s}", "reason", auction_strerror(st)));
 }
 
+/* A quote reply as text: {"<key>":<q>} pieces written without a DOM (NULL: use jansson). */
+static char *quotes_text(const char *k1, const struct desk_quote *q1, const char *k2,
+                         const struct desk_quote *q2) {
+  enum { QUOTE_TEXT_MAX = 2048 };
+  char *out = malloc(2 * QUOTE_TEXT_MAX + 64);
+  if (!out) return NULL;
+  size_t n = 0;
+  const char *keys[] = {k1, k2};
+  const struct desk_quote *qs[] = {q1, q2};
+  for (int i = 0; i < 2 && qs[i]; i++) {
+    if (keys[i]) n += (size_t)sprintf(out + n, "%s\"%s\":", i ? "," : "{", keys[i]);
+    long len = desk_quote_text(qs[i], out + n, QUOTE_TEXT_MAX);
+    if (len < 0) {
+      free(out);
+      return NULL;
+    }
+    n += (size_t)len;
+  }
+  if (k1) out[n++] = '}';
+  out[n] = 0;
+  return out;
+}
+
 static int m_send_quote(struct desk *d, struct engine_session *s, json_t *p, int64_t now,
-                        json_t **result, struct desk_error *err) {
+                        json_t **result, char **result_text, struct desk_error *err) {
   struct desk_quote tmp, *q = NULL;
   if (parse_quote(d, s, p, now, &tmp, err)) return -1;
   if (register_quote(d, &tmp, &q)) return fail(err, RPC_INTERNAL_ERROR, "out of memory", NULL);
@@ -169,7 +193,8 @@ static int m_send_quote(struct desk *d, struct engine_session *s, json_t *p, int
   }
   desk_audit_quote(d, q, 1);
   desk_publish_quote(d, q);
-  *result = desk_quote_json(q);
+  *result_text = quotes_text(NULL, q, NULL, NULL);
+  if (!*result_text) *result = desk_quote_json(q);
   return 0;
 }
 
@@ -185,7 +210,7 @@ static struct desk_quote *own_quote(struct desk *d, struct engine_session *s, js
 }
 
 static int m_replace_quote(struct desk *d, struct engine_session *s, json_t *p, int64_t now,
-                           json_t **result, struct desk_error *err) {
+                           json_t **result, char **result_text, struct desk_error *err) {
   struct desk_quote *old = own_quote(d, s, json_object_get(p, "quote_id_to_cancel"), err);
   if (!old) return -1;
   if (strcmp(old->status, "open") != 0)
@@ -212,7 +237,9 @@ static int m_replace_quote(struct desk *d, struct engine_session *s, json_t *p, 
   desk_publish_quote(d, old);
   desk_publish_quote(d, q);
   desk_quote_closed(d, old);
-  *result = json_pack("{s:o,s:o}", "cancelled_quote", desk_quote_json(old), "quote", desk_quote_json(q));
+  *result_text = quotes_text("cancelled_quote", old, "quote", q);
+  if (!*result_text)
+    *result = json_pack("{s:o,s:o}", "cancelled_quote", desk_quote_json(old), "quote", desk_quote_json(q));
   return 0;
 }
 
@@ -272,7 +299,7 @@ static int m_get_quotes(struct desk *d, struct engine_session *s, json_t *p, jso
 }
 
 int desk_rpc(struct desk *d, struct engine_session *s, const char *method, json_t *params,
-             json_t **result, struct desk_error *err) {
+             json_t **result, char **result_text, struct desk_error *err) {
   int64_t now = clock_now_ms(&d->app->clock);
   if (strcmp(method, "operator/start_auction") == 0) {
     if (!s->internal)
@@ -285,9 +312,9 @@ int desk_rpc(struct desk *d, struct engine_session *s, const char *method, json_
     *result = desk_cycle_view(d, vid ? vid : "", json_is_true(json_object_get(params, "with_floor")));
     return 0;
   }
-  if (strcmp(method, "private/send_quote") == 0) return m_send_quote(d, s, params, now, result, err);
+  if (strcmp(method, "private/send_quote") == 0) return m_send_quote(d, s, params, now, result, result_text, err);
   if (strcmp(method, "private/replace_quote") == 0)
-    return m_replace_quote(d, s, params, now, result, err);
+    return m_replace_quote(d, s, params, now, result, result_text, err);
   if (strcmp(method, "private/cancel_quote") == 0) return m_cancel_quote(d, s, params, result, err);
   if (strcmp(method, "private/cancel_batch_quotes") == 0) return m_cancel_batch(d, s, params, result);
   if (strcmp(method, "private/get_quotes") == 0) return m_get_quotes(d, s, params, result);

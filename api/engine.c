@@ -167,10 +167,12 @@ int engine_session_message(struct engine *e, struct engine_session *s, const cha
                : 0;
   }
   s->conn_rate.refused_in_row = 0;
-  json_t *reply = jsonrpc_handle(e, s, text, len);
+  char *reply = jsonrpc_handle(e, s, text, len);
   if (!reply) return 0;
   metrics_ws_message_out();
-  return engine_send_json(e, s, reply) < 0 ? -1 : 0;
+  int rc = s->conn ? e->t.send(s->conn, reply, strlen(reply)) : -1;
+  free(reply);
+  return rc < 0 ? -1 : 0;
 }
 
 static void run_job(struct engine *e, struct engine_job *j) {
@@ -181,11 +183,7 @@ static void run_job(struct engine *e, struct engine_job *j) {
     s.logged_in = 1;
   }
   s.internal = j->internal;
-  json_t *reply = jsonrpc_handle(e, &s, j->body, j->len);
-  if (reply) {
-    j->reply = json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15));
-    json_decref(reply);
-  }
+  j->reply = jsonrpc_handle(e, &s, j->body, j->len);
 }
 
 void engine_tick(struct engine *e) {

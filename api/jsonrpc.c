@@ -1,6 +1,8 @@
 /* jsonrpc: JSON-RPC 2.0 envelope checks, method table, login and subscriptions. */
 #include "jsonrpc.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "channels.h"
@@ -16,6 +18,7 @@ struct rpc_ctx {
   int err_code;
   const char *err_msg;
   json_t *err_data;
+  char *result_text; /* a method's result as JSON text (malloc'ed), instead of *result */
 };
 
 static int fail(struct rpc_ctx *c, int code, const char *msg, json_t *data) {
@@ -129,7 +132,7 @@ static json_t *current_subscriptions(struct engine_session *s) {
 static int m_desk(struct rpc_ctx *c, json_t *params, json_t **result) {
   struct desk_error err = {0, NULL, NULL};
   if (!c->e->desk) return fail(c, RPC_UNAVAILABLE, "the desk is not running", NULL);
-  if (desk_rpc(c->e->desk, c->s, c->method, params, result, &err) == 0) return 0;
+  if (desk_rpc(c->e->desk, c->s, c->method, params, result, &c->result_text, &err) == 0) return 0;
   return fail(c, err.code, err.message, err.data);
 }
 
@@ -155,14 +158,32 @@ json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data) {
   return json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id ? id : json_null(), "error", err);
 }
 
-json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *text,
-                       size_t len) {
+static char *dump(json_t *reply) {
+  char *text = reply ? json_dumps(reply, JSON_COMPACT | JSON_REAL_PRECISION(15)) : NULL;
+  json_decref(reply);
+  return text;
+}
+
+/* {"jsonrpc":"2.0","id":<id>,"result":<result>}: what json_pack below gives, around a
+ * result that is already text. */
+static char *envelope(json_t *id, const char *result) {
+  char *idt = json_dumps(id, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (!idt) return NULL;
+  size_t n = strlen(idt) + strlen(result) + 40;
+  char *out = malloc(n);
+  if (out) snprintf(out, n, "{\"jsonrpc\":\"2.0\",\"id\":%s,\"result\":%s}", idt, result);
+  free(idt);
+  return out;
+}
+
+char *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *text, size_t len) {
   json_error_t je;
   json_t *req = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
   if (!req)
-    return jsonrpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON (UTF-8)",
-                         json_pack("{s:s,s:i}", "reason", je.text, "position", je.position));
+    return dump(jsonrpc_error(NULL, RPC_PARSE_ERROR, "parse error: not valid JSON (UTF-8)",
+                              json_pack("{s:s,s:i}", "reason", je.text, "position", je.position)));
   json_t *reply = NULL;
+  char *out = NULL;
   if (json_is_array(req)) {
     reply = jsonrpc_error(NULL, RPC_INVALID_REQUEST, "batch requests are not supported", NULL);
     goto done;
@@ -209,21 +230,26 @@ json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *t
   }
   json_t *empty = NULL;
   if (!params) params = empty = json_object();
-  struct rpc_ctx c = {e, s, m->name, 0, NULL, NULL};
+  struct rpc_ctx c = {e, s, m->name, 0, NULL, NULL, NULL};
   json_t *result = NULL;
   int rc = m->fn(&c, params, &result);
   json_decref(empty);
   if (!id) { /* a notification: no reply */
     json_decref(result);
     json_decref(c.err_data);
+    free(c.result_text);
     goto done;
   }
   if (rc != 0)
     reply = jsonrpc_error(id, c.err_code, c.err_msg, c.err_data);
+  else if (c.result_text)
+    out = envelope(id, c.result_text);
   else
     reply = json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result",
                       result ? result : json_null());
+  if (rc == 0 && c.result_text) json_decref(result);
+  free(c.result_text);
 done:
   json_decref(req);
-  return reply;
+  return out ? out : dump(reply);
 }

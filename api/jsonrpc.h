@@ -9,8 +9,9 @@
 
 #include "engine_internal.h"
 
-/* The reply to send (caller owns it), or NULL for a notification (no id) that needs none. */
-json_t *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *text, size_t len);
+/* The reply's text to send (malloc'ed, the caller frees it), or NULL for a notification (no
+ * id) that needs none (or when memory is short). */
+char *jsonrpc_handle(struct engine *e, struct engine_session *s, const char *text, size_t len);
 
 /* Builds an error reply for id (NULL id: JSON null). data may be NULL; it is stolen. */
 json_t *jsonrpc_error(json_t *id, int code, const char *message, json_t *data);

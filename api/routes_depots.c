@@ -1,6 +1,5 @@
 /* routes_depots: option quotes and purchases from the depots (SPEC 5, 9), and the buyer's
  * views of its positions and trades. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 #include "depot_service.h"
 #include "idempotency.h"
 #include "instrument.h"
+#include "json_text.h"
 #include "log.h"
 #include "params.h"
 #include "roles.h"
@@ -106,66 +106,8 @@ static json_t *quote_json(const struct depot_ctx *c, const struct depot_quote *q
 }
 
 /* The quote's body written directly (the hot path: jansson's DOM, hashing and dump cost
- * more than the pricing), byte for byte what rest_json(quote_json) gives. */
-struct text {
-  char *p, *end;
-  int bad;
-};
-
-static void put(struct text *t, const char *s) {
-  size_t n = strlen(s);
-  if (n > (size_t)(t->end - t->p)) {
-    t->bad = 1;
-    return;
-  }
-  memcpy(t->p, s, n);
-  t->p += n;
-}
-
-/* "key":"value" for a value jansson prints unescaped (printable ASCII, no quote or
- * backslash); anything else makes the caller fall back to jansson. */
-static void put_str(struct text *t, const char *key, const char *v) {
-  for (const char *c = v; *c; c++)
-    if ((unsigned char)*c < 0x20 || (unsigned char)*c > 0x7e || *c == '"' || *c == '\\') t->bad = 1;
-  put(t, key);
-  put(t, "\"");
-  put(t, v);
-  put(t, "\"");
-}
-
-static void put_amt(struct text *t, const char *key, money_u128 v, unsigned decimals) {
-  char buf[MONEY_FMT_MAX];
-  if (money_format(v, decimals, buf, sizeof buf) < 0) buf[0] = 0;
-  put_str(t, key, buf);
-}
-
-/* A real as jansson dumps it under JSON_REAL_PRECISION(15): %.15g, ".0" added when there
- * is neither '.' nor 'e', the exponent without '+' or leading zeros. Non-finite: bad (json_real
- * refuses those, and quote_json's answer is then jansson's). */
-static void put_real(struct text *t, const char *key, double v) {
-  char buf[40];
-  int n = isfinite(v) ? snprintf(buf, sizeof buf, "%.15g", v) : -1;
-  if (n < 0 || (size_t)n + 3 >= sizeof buf) {
-    t->bad = 1;
-    return;
-  }
-  if (!strchr(buf, '.') && !strchr(buf, 'e')) {
-    buf[n++] = '.';
-    buf[n++] = '0';
-    buf[n] = 0;
-  }
-  char *e = strchr(buf, 'e');
-  if (e) {
-    char *start = e + 1, *end = start + 1;
-    if (*start == '-') start++;
-    while (*end == '0') end++;
-    if (end != start) memmove(start, end, strlen(end) + 1);
-  }
-  put(t, key);
-  put(t, buf);
-}
-
-/* NULL when the body needs jansson (see put_str, put_real) or memory is short. */
+ * more than the pricing), byte for byte what rest_json(quote_json) gives; NULL when the body
+ * needs jansson (json_text.h) or memory is short. */
 static char *quote_text(const struct depot_ctx *c, const struct depot_quote *q, size_t *len) {
   enum { CAP = 1024 };
   unsigned d = c->params.asset_decimals;
@@ -173,31 +115,32 @@ static char *quote_text(const struct depot_ctx *c, const struct depot_quote *q, 
   if (pricing_expiry_format(q->maturity_ms, e, sizeof e) < 0) e[0] = 0;
   char *buf = malloc(CAP);
   if (!buf) return NULL;
-  struct text t = {buf, buf + CAP - 1, 0};
-  put_str(&t, "{\"depot\":", c->sv.id);
-  put_str(&t, ",\"asset\":", c->sv.asset);
-  put_str(&t, ",\"expiry\":", e);
-  put_amt(&t, ",\"strike\":", q->strike, 6);
-  put_amt(&t, ",\"size\":", q->size, DEPOT_CONTRACT_DECIMALS);
-  put_amt(&t, ",\"premium\":", q->premium, d);
-  put_amt(&t, ",\"spread\":", q->spread, d);
-  put_amt(&t, ",\"mintingFee\":", q->mint_fee, d);
-  put_amt(&t, ",\"total\":", q->total, d);
-  put_amt(&t, ",\"collateral\":", q->collateral, d);
-  put_real(&t, ",\"cLevel\":", q->clevel);
-  put_real(&t, ",\"delta\":", q->delta);
-  put_real(&t, ",\"iv\":", q->iv);
-  put_real(&t, ",\"tau\":", q->tau);
-  put_real(&t, ",\"utilizationBefore\":", q->u_before);
-  put_real(&t, ",\"utilizationAfter\":", q->u_after);
-  put_str(&t, ",\"type\":", q->type == PRICING_PUT ? "P" : "C");
-  put(&t, "}");
-  if (t.bad) {
+  struct json_text t;
+  json_text_init(&t, buf, CAP);
+  json_text_str(&t, "{\"depot\":", c->sv.id);
+  json_text_str(&t, ",\"asset\":", c->sv.asset);
+  json_text_str(&t, ",\"expiry\":", e);
+  json_text_amount(&t, ",\"strike\":", q->strike, 6);
+  json_text_amount(&t, ",\"size\":", q->size, DEPOT_CONTRACT_DECIMALS);
+  json_text_amount(&t, ",\"premium\":", q->premium, d);
+  json_text_amount(&t, ",\"spread\":", q->spread, d);
+  json_text_amount(&t, ",\"mintingFee\":", q->mint_fee, d);
+  json_text_amount(&t, ",\"total\":", q->total, d);
+  json_text_amount(&t, ",\"collateral\":", q->collateral, d);
+  json_text_real(&t, ",\"cLevel\":", q->clevel);
+  json_text_real(&t, ",\"delta\":", q->delta);
+  json_text_real(&t, ",\"iv\":", q->iv);
+  json_text_real(&t, ",\"tau\":", q->tau);
+  json_text_real(&t, ",\"utilizationBefore\":", q->u_before);
+  json_text_real(&t, ",\"utilizationAfter\":", q->u_after);
+  json_text_str(&t, ",\"type\":", q->type == PRICING_PUT ? "P" : "C");
+  json_text_raw(&t, "}");
+  long n = json_text_finish(&t, buf);
+  if (n < 0) {
     free(buf);
     return NULL;
   }
-  *t.p = 0;
-  *len = (size_t)(t.p - buf);
+  *len = (size_t)n;
   return buf;
 }
 
