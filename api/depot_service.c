@@ -71,7 +71,11 @@ int depot_ctx_load(struct app *app, struct db *db, const char *id, int for_updat
   if (!c->book) return LSVC_ESTORE;
   /* the book row is created with the depot (ledger_register_vaults) */
   st = store_depot_book_load(db, id, c->sv.total_assets, c->sv.locked_assets, c->book);
-  return st ? LSVC_ESTORE : 0;
+  if (st) { /* a failed load leaves nothing for the caller to free */
+    depot_ctx_cleanup(c);
+    return LSVC_ESTORE;
+  }
+  return 0;
 }
 
 void depot_ctx_cleanup(struct depot_ctx *c) {

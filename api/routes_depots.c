@@ -235,17 +235,20 @@ void route_depot_trade(struct rest_ctx *ctx) {
   memset(&a, 0, sizeof a);
   struct db *db = app_db(ctx->app);
   struct depot_ctx c;
+  memset(&c, 0, sizeof c);
+  int replayed = 0;
   /* the request is validated against the depot's params before the transaction */
   int st = db ? db_ensure(db, NULL, 0) : STORE_EUNAVAILABLE;
   if (st) rest_store_error(ctx, st);
   else if ((st = depot_ctx_load(ctx->app, db, ctx->params[0], 0, &c))) {
     if (st == LSVC_ESTORE) rest_store_error(ctx, STORE_EUNAVAILABLE);
     else depot_error(ctx, &c, st, NULL, NULL);
-  } else if (read_request(ctx, body, &c, &a.req, 1) == 0 && idem_run(ctx, trade_tx, &a, NULL) == 0) {
+  } else if (read_request(ctx, body, &c, &a.req, 1) == 0 &&
+             idem_run(ctx, trade_tx, &a, &replayed) == 0 && !replayed) {
     log_event(LOG_INFO, "depot_trade", "depot=%s buyer=%s instrument=%s position=%llu", ctx->params[0],
               ctx->who.account, a.out.instrument, (unsigned long long)a.out.result.position_id);
   }
-  if (st == 0) depot_ctx_cleanup(&c);
+  depot_ctx_cleanup(&c);
   json_decref(body);
 }
 
