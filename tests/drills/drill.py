@@ -117,12 +117,64 @@ class Server:
 
     def start(self):
         self.proc = harness.start_server(self.env, self.logpath)
-        harness.wait_http(self.http, proc=self.proc, timeout=30)
+        try:
+            harness.wait_http(self.http, proc=self.proc, timeout=30)
+        except Exception:
+            if self.proc.poll() is not None:
+                self.report_exit("exited during start-up")
+            else:
+                self.report_exit("did not answer /healthz within 30 s")
+            raise
         self.generation += 1
 
     def kill9(self):
+        """kill -9 of optdesk's process group. Returns None, or the exit status optdesk had
+        already exited with by itself (its log's tail printed)."""
+        if self.proc.poll() is not None:
+            self.report_exit("had exited by itself before the kill")
+            return self.proc.returncode
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        return None
+
+    def exited_unexpectedly(self):
+        """True (and its log's tail printed, once per process) when optdesk has exited although
+        nobody stopped it."""
+        if self.proc is None or self.proc.poll() is None:
+            return False
+        self.report_exit("exited by itself")
+        return True
+
+    def report_exit(self, what, n=60):
+        """Prints the last n lines of optdesk's log (its stdout and stderr: a sanitizer report
+        lands there), and the start of a sanitizer report that began before them, so that CI
+        output shows why it exited. Once per process."""
+        if self.proc is not None:
+            if getattr(self.proc, "_reported", False):
+                return
+            self.proc._reported = True
+        rc = self.proc.returncode if self.proc is not None else None
+        try:
+            with open(self.logpath, errors="replace") as f:
+                lines = f.read().splitlines()
+        except OSError as e:
+            log(f"optdesk {what} (rc {rc}); no log: {e}")
+            return
+        tail_from = max(0, len(lines) - n)
+        markers = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
+                   "WARNING: ThreadSanitizer", "ERROR SUMMARY:")
+        first = next((i for i, l in enumerate(lines) if any(m in l for m in markers)), None)
+        log(f"optdesk {what} (rc {rc}, pid {self.proc.pid if self.proc else '-'}); {self.logpath}:")
+        if first is not None and first < tail_from:
+            print(f"  --- sanitizer report from line {first + 1} ---", flush=True)
+            for line in lines[first:min(first + 40, tail_from)]:
+                print("  | " + line, flush=True)
+            print(f"  --- ... last {len(lines) - tail_from} lines ---", flush=True)
+        else:
+            print(f"  --- last {len(lines) - tail_from} lines ---", flush=True)
+        for line in lines[tail_from:]:
+            print("  | " + line, flush=True)
+        print("  ---", flush=True)
 
     def sql(self, q):
         return self.pg.psql("optdesk", q)
@@ -137,7 +189,12 @@ class Server:
         rc = None
         try:
             if self.proc is not None:
+                already = self.proc.poll() is not None
                 rc = harness.stop_process(self.proc)
+                if rc != 0:
+                    keep = True  # the log and the database, for inspection
+                    self.report_exit("had exited by itself before the shutdown" if already else
+                                     "exited with a non-zero status at shutdown")
         finally:
             self.pg.stop()
             if not keep:
@@ -718,7 +775,9 @@ SELECT json_build_object(
 
     def crash_fault(self, fails, info):
         time.sleep(self.rng.uniform(0.2, 2.5))  # the random instant
-        self.srv.kill9()
+        died = self.srv.kill9()
+        if died is not None:
+            fails.append(f"optdesk had exited by itself (rc {died}) before the kill")
         info["killed_at_stage"] = self.last_stage
         time.sleep(self.rng.uniform(0.0, 0.5))
         self.srv.start()
@@ -755,7 +814,7 @@ SELECT json_build_object(
         info["recovery_s"] = round(time.time() - t, 2)
         if not ok:
             fails.append(f"/readyz did not recover within 30 s: {last!r}")
-        if self.srv.proc.poll() is not None:
+        if self.srv.exited_unexpectedly():
             fails.append(f"optdesk exited during the outage ({self.srv.proc.returncode})")
         self.outage = None
 
@@ -815,6 +874,8 @@ SELECT json_build_object(
                 info["acked_this_round"] = [now[i] - before[i] for i in range(3)]
             except Exception:
                 fails.append("exception: " + traceback.format_exc(limit=4))
+            if self.srv.exited_unexpectedly():
+                fails.append(f"optdesk exited by itself (rc {self.srv.proc.returncode})")
             fails += self.violations[nviol:]
             errs = self.server_errors[nerr:]
             info["server_500"] = len(errs)

@@ -109,16 +109,31 @@ def optdesk_binary():
     return os.environ.get("OPTDESK_BIN") or os.path.join(ROOT, "build", "optdesk")
 
 
+def wrapper():
+    """OPTDESK_WRAPPER: a command prefix the server is started under (e.g. tools/memcheck's
+    valgrind wrapper); split like a shell would. Empty when unset."""
+    import shlex
+    return shlex.split(os.environ.get("OPTDESK_WRAPPER", ""))
+
+
+def slow(timeout):
+    """A start-up/shut-down timeout, stretched when the server runs under a wrapper
+    (OPTDESK_WRAPPER_SLOWDOWN, default 8; at least 120 s)."""
+    if not wrapper():
+        return timeout
+    return max(timeout * float(os.environ.get("OPTDESK_WRAPPER_SLOWDOWN", "8")), 120.0)
+
+
 def start_server(env_extra, log_path, binary=None, args=("serve",)):
     env = dict(os.environ)
     env.update(env_extra)
     log = open(log_path, "ab")
-    return subprocess.Popen([binary or optdesk_binary(), *args], env=env, stdout=log,
+    return subprocess.Popen([*wrapper(), binary or optdesk_binary(), *args], env=env, stdout=log,
                             stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def wait_http(port, path="/healthz", timeout=60.0, proc=None, scheme="http"):
-    deadline = time.time() + timeout
+    deadline = time.time() + slow(timeout)
     ctx = ssl._create_unverified_context() if scheme == "https" else None
     while time.time() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -131,7 +146,7 @@ def wait_http(port, path="/healthz", timeout=60.0, proc=None, scheme="http"):
         except (urllib.error.URLError, ConnectionError, OSError):
             pass
         time.sleep(0.1)
-    raise RuntimeError(f"no answer on port {port} within {timeout}s")
+    raise RuntimeError(f"no answer on port {port} within {slow(timeout)}s")
 
 
 def sign(secret, ts, method, path, body=b""):
@@ -312,7 +327,7 @@ def stop_process(proc, timeout=30):
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout)
+            proc.wait(slow(timeout))
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
