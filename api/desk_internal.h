@@ -19,6 +19,7 @@
 #define DESK_RECENT_FILLS 256
 #define DESK_AUDIT_BACKLOG_MAX 100000 /* audit jobs queued before new quotes are refused */
 #define DESK_CLOSED_KEEP 4096 /* closed quotes kept in memory (get_quotes); older ones freed */
+#define DESK_UNWRITTEN_MAX 1024 /* new quotes whose audit rows wait for the tick's flush */
 
 struct desk_leg {
   char instrument[64];
@@ -79,6 +80,7 @@ struct desk_quote {
   char label[64];
   const char *status; /* "open", "filled", "cancelled", "expired" */
   char cancel_reason[48];
+  int unwritten;      /* its audit row is not posted yet (desk_flush_quote_rows) */
 };
 
 struct desk_fill {
@@ -138,6 +140,8 @@ struct desk {
   uint64_t next_id;
   uint64_t *closed;           /* ids of quotes closed since, oldest first (freed at a tick) */
   size_t nclosed, capclosed;
+  uint64_t *unwritten;        /* ids of new quotes whose audit row waits for the next flush */
+  size_t nunwritten, capunwritten;
   struct desk_fill fills[DESK_RECENT_FILLS];
   size_t nfills;
 };
@@ -153,7 +157,9 @@ long desk_quote_text(const struct desk_quote *q, char *buf, size_t cap);
 void desk_publish_quote(struct desk *d, const struct desk_quote *q);
 void desk_publish_auction(struct desk *d, struct desk_vault *v);
 uint64_t desk_maker_num(struct desk *d, const char *maker);
-void desk_audit_quote(struct desk *d, const struct desk_quote *q, int insert);
+/* A quote's audit row: a new quote's waits for the next flush (desk.c); a closed one's status
+ * is an UPDATE unless its row is still waiting. */
+void desk_audit_quote(struct desk *d, struct desk_quote *q, int insert);
 int desk_start_auction(struct desk *d, json_t *params, const char *by, json_t **result,
                        struct desk_error *err);
 struct desk_quote **desk_quotes_of(struct desk *d, struct engine_session *s, const char *maker,
@@ -170,6 +176,8 @@ json_t *desk_cycle_view(struct desk *d, const char *vault, int with_floor);
 
 /* The decimals of the live auction's amounts: contracts (8) or the collateral's (spot). */
 unsigned desk_amount_decimals(const struct desk_vault *v);
+/* Posts the audit rows of new quotes, each with its state now (see desk_audit_quote). */
+void desk_flush_quote_rows(struct desk *d);
 /* Posts a job for vault v to its writer shard (one vault's jobs run in order). */
 void desk_post(struct desk *d, const struct desk_vault *v, struct desk_job *j);
 

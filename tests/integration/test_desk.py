@@ -273,6 +273,46 @@ def test_ties_go_to_the_earlier_quote_and_bad_input_is_isolated():
         d.close()
 
 
+def test_quote_rows_record_each_quotes_last_state():
+    """A new quote's audit row waits for the next flush (100 ms) and goes in the quote's state
+    then: quotes replaced before it are one row each with their final status; a quote still
+    open is written open and updated when it closes later."""
+    d = Desk()
+    try:
+        mk = d.account("rows", ["maker"])
+
+        async def go():
+            c = await maker_session(d, mk)
+            d.start("desk-a", "2")
+            rfq = await open_rfq(c)
+            assert rfq, rfq
+            sell, buy = "5000.00", "200.00"  # far above the floor's ceiling: nothing executes
+            r = await c.call("private/send_quote", quote_params(rfq, sell, buy, 1, d.now))
+            ids = [r["result"]["quote_id"]]
+            for nonce in (2, 3, 4):  # replaced within the same flush interval
+                r = await c.call("private/replace_quote", dict(quote_params(rfq, sell, buy, nonce, d.now),
+                                                               quote_id_to_cancel=ids[-1]))
+                assert r["result"]["cancelled_quote"]["status"] == "cancelled", r
+                ids.append(r["result"]["quote"]["quote_id"])
+            r = await c.call("private/cancel_quote", {"quote_id": ids[-1]})
+            assert r["result"]["status"] == "cancelled", r
+            r = await c.call("private/send_quote", quote_params(rfq, sell, buy, 5, d.now))
+            ids.append(r["result"]["quote_id"])
+            want = ["cancelled|replaced"] * 3 + ["cancelled|user_request", "open|"]
+            rows = lambda: d.sql(f"SELECT string_agg(status || '|' || cancel_reason, ',' ORDER BY id) FROM quotes"  # noqa: E731
+                                 f" WHERE maker_id = 'rows'")
+            await wait_for(lambda: rows() == ",".join(want), what=f"quote rows {want}, have {rows()}")
+            r = await c.call("private/cancel_quote", {"quote_id": ids[-1]})  # its row is written: an UPDATE
+            assert r["result"]["status"] == "cancelled", r
+            want[-1] = "cancelled|user_request"
+            await wait_for(lambda: rows() == ",".join(want), what=f"quote rows {want}, have {rows()}")
+            assert d.sql("SELECT count(*) FROM quotes WHERE maker_id = 'rows'") == "5"
+            await c.close()
+        harness.run(go())
+    finally:
+        d.close()
+
+
 def test_floor_decay_backstop_and_hard_stop():
     d = Desk()
     try:
