@@ -17,6 +17,7 @@
 #include "mandate_structure.h"
 #include "oracles.h"
 #include "params.h"
+#include "desk_fill_job.h"
 #include "json_text.h"
 #include "roles.h"
 #include "to_money.h"
@@ -275,10 +276,8 @@ static char *quote_legs_text(const struct desk_quote *q) {
   return out;
 }
 
-/* The quote's row: as an audit insert in its state now (a no-op when the fill wrote it
- * first), or, for its fill, upserted as filled — only from open, so a quote never fills
- * twice. */
-static int quote_row_stmt(struct desk_job *j, const struct desk_quote *q, int for_fill) {
+/* The quote's audit row in its state now (a no-op when its fill wrote the row first). */
+static int quote_row_stmt(struct desk_job *j, const struct desk_quote *q) {
   char id[24], rfq[24], nonce[24], credit[MONEY_FMT_MAX], fee[MONEY_FMT_MAX], expiry[24], created[24];
   fmt_id(q->id, id);
   fmt_id(q->rfq_id, rfq);
@@ -290,18 +289,11 @@ static int quote_row_stmt(struct desk_job *j, const struct desk_quote *q, int fo
   char *legs = quote_legs_text(q);
   const char *p[] = {id,      rfq,      q->maker, nonce,     legs ? legs : "[]", credit,
                      fee,     expiry,   q->label, created,   q->status,          q->cancel_reason};
-  int rc = for_fill
-               ? desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
-                                  " expiry_ms, label, created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3,"
-                                  " $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9,"
-                                  " $10::BIGINT, 'filled') ON CONFLICT (id) DO UPDATE SET status = 'filled'"
-                                  " WHERE quotes.status = 'open' RETURNING id",
-                               10, p, 1)
-               : desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
-                                  " expiry_ms, label, created_ms, status, cancel_reason) VALUES ($1::BIGINT,"
-                                  " $2::BIGINT, $3, $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC,"
-                                  " $8::BIGINT, $9, $10::BIGINT, $11, $12) ON CONFLICT (id) DO NOTHING",
-                               12, p, 0);
+  int rc = desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
+                            " expiry_ms, label, created_ms, status, cancel_reason) VALUES ($1::BIGINT,"
+                            " $2::BIGINT, $3, $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC,"
+                            " $8::BIGINT, $9, $10::BIGINT, $11, $12) ON CONFLICT (id) DO NOTHING",
+                         12, p, 0);
   free(legs);
   return rc;
 }
@@ -327,7 +319,7 @@ void desk_audit_quote(struct desk *d, struct desk_quote *q, int insert) {
     uint64_t *u = realloc(d->unwritten, cap * sizeof *u);
     if (!u) { /* no room to defer it: post it now */
       struct desk_job *j = desk_job_new(0);
-      if (j && quote_row_stmt(j, q, 0) == 0) desk_post(d, q->v, j);
+      if (j && quote_row_stmt(j, q) == 0) desk_post(d, q->v, j);
       else desk_job_free(j);
       return;
     }
@@ -348,7 +340,7 @@ void desk_flush_quote_rows(struct desk *d) {
     q->unwritten = 0;
     struct desk_job *j = desk_job_new(0);
     if (!j) continue;
-    if (quote_row_stmt(j, q, 0) != 0) {
+    if (quote_row_stmt(j, q) != 0) {
       desk_job_free(j);
       continue;
     }
@@ -542,59 +534,23 @@ static void execute(struct desk *d, struct desk_vault *v, const struct auction_e
     quote_close(d, q, "cancelled", "premium_rounds_to_zero");
     return;
   }
-  struct desk_job *j = desk_job_new(1);
-  if (!j) return;
-  char quote[24], rfq[24], auction[24], amount[MONEY_FMT_MAX], credit[MONEY_FMT_MAX],
-      prem[MONEY_FMT_MAX], mark[MONEY_FMT_MAX], t[24];
-  fmt_id(q->id, quote);
-  fmt_id(q->rfq_id, rfq);
-  fmt_id(v->auction_id, auction);
-  if (money_format(q->amount, 0, amount, sizeof amount) < 0 ||
-      money_format(q->credit, 0, credit, sizeof credit) < 0 ||
-      money_format(premium, 0, prem, sizeof prem) < 0 ||
-      money_format(v->mark_credit, 0, mark, sizeof mark) < 0)
-    amount[0] = 0;
-  snprintf(t, sizeof t, "%lld", (long long)now);
   char *legs = quote_legs_text(q);
-  char lot[MONEY_FMT_MAX], created[24], until[24];
-  if (money_format(v->rfq_amount, 0, lot, sizeof lot) < 0) lot[0] = 0;
-  snprintf(created, sizeof created, "%lld", (long long)v->rfq_created);
-  snprintf(until, sizeof until, "%lld", (long long)v->rfq_valid_until);
-  const char *rp[] = {rfq, auction, lot, created, until};
-  desk_job_stmt(j, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
-                   " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, 'filled')"
-                   " ON CONFLICT (id) DO UPDATE SET status = 'filled'",
-                5, rp, 0);
-  quote_row_stmt(j, q, 1);
-  const char *side = !v->spot_order ? NULL : v->spot_side == CYCLE_SIDE_BUY ? "buy" : "sell";
-  const char *fill[] = {quote, rfq, auction, v->id, q->maker, legs ? legs : "[]", amount, credit,
-                        prem, mark, t, v->spot_order ? "spot" : "spread", side};
-  desk_job_stmt(j, "INSERT INTO fills(quote_id, rfq_id, auction_id, vault_id, maker_id, legs, amount,"
-                   " credit, premium, fee, mark_credit, mandate, business_ms, kind, side, cycle_no)"
-                   " VALUES ($1::BIGINT, $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC,"
-                   " $8::NUMERIC, $9::NUMERIC, 0, $10::NUMERIC, 'passed', $11::BIGINT, $12, $13,"
-                   " (SELECT cycle_no FROM vault_cycles WHERE vault_id = $4))",
-                13, fill, 0);
-  const char *ap[] = {auction, amount};
-  desk_job_stmt(j, "UPDATE auctions SET sold_amount = sold_amount + $2::NUMERIC WHERE id = $1::BIGINT"
-                   " RETURNING id",
-                2, ap, 1);
-  const char *vp[] = {v->id, prem, amount};
-  if (!v->spot_order) {
-    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
-                     " open_spreads = open_spreads + $3::NUMERIC WHERE id = $1 RETURNING id",
-                  3, vp, 1);
-    desk_job_stmt(j, "UPDATE vault_cycles SET premium = premium + $2::NUMERIC WHERE vault_id = $1", 2, vp, 0);
-  } else if (v->spot_side == CYCLE_SIDE_BUY) { /* collateral in, USDC out */
-    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance - $2::NUMERIC,"
-                     " total_assets = total_assets + $3::NUMERIC WHERE id = $1 RETURNING id",
-                  3, vp, 1);
-  } else { /* collateral out (it must be there: the CHECK refuses a negative total), USDC in */
-    desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
-                     " total_assets = total_assets - $3::NUMERIC WHERE id = $1 RETURNING id",
-                  3, vp, 1);
-  }
+  struct desk_fill_row row = {
+      .quote_id = q->id, .rfq_id = q->rfq_id, .auction_id = v->auction_id,
+      .vault_id = v->id, .maker_id = q->maker, .label = q->label, .legs = legs ? legs : "[]",
+      .amount = q->amount, .credit = q->credit, .max_fee = q->max_fee, .premium = premium,
+      .mark_credit = v->mark_credit, .nonce = q->nonce, .expiry_ms = q->expiry_ms,
+      .quote_created_ms = q->created_ms, .rfq_amount = v->rfq_amount,
+      .rfq_created_ms = v->rfq_created, .rfq_valid_until = v->rfq_valid_until,
+      .business_ms = now, .spot = v->spot_order, .buy = v->spot_side == CYCLE_SIDE_BUY};
+  struct desk_job *j = desk_fill_job_new(&row);
   free(legs);
+  if (!j) { /* out of memory: the lot is not executed, the auction goes on */
+    if (auction_execution_result(v->a, now, ev->quote_id, 0) != AUCTION_OK)
+      log_event(LOG_ERROR, "auction_result_failed", "vault=%s", v->id);
+    quote_close(d, q, "cancelled", "execution_failed");
+    return;
+  }
   j->ctx = v;
   j->tag = q->id;
   j->urgent = 1;

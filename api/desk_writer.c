@@ -53,6 +53,7 @@ int desk_job_stmt(struct desk_job *j, const char *sql, int nparams, const char *
 
 void desk_job_free(struct desk_job *j) {
   if (!j) return;
+  free(j->bulk_row);
   for (int k = 0; k < j->nstmt; k++)
     for (int i = 0; i < j->stmt[k].nparams; i++) free(j->stmt[k].params[i]);
   free(j);
@@ -86,18 +87,50 @@ struct batch {
 };
 
 /* Jobs [from, to) (statements only) sent as one pipeline, no savepoints: the fast path, a
- * round trip per DB_PIPE_CHUNK statements instead of one per statement and savepoint. */
+ * round trip per DB_PIPE_CHUNK statements instead of one per statement and savepoint. The
+ * jobs of the first bulk_sql met go as that one statement, where the first of them stood. */
 static int run_pipelined(struct db *db, struct batch *b, int from, int to) {
-  int n = 0;
+  int n = 0, bulk_at = -1;
+  const char *bulk_sql = NULL;
+  size_t bulk_len = 2;
   for (int i = from; i < to; i++) {
     struct desk_job *j = b->jobs[i];
+    if (j->bulk_sql && (!bulk_sql || j->bulk_sql == bulk_sql)) {
+      if (!bulk_sql) {
+        bulk_sql = j->bulk_sql;
+        bulk_at = n++;
+      }
+      bulk_len += strlen(j->bulk_row) + 1;
+      continue;
+    }
     for (int k = 0; k < j->nstmt; k++)
       b->stmts[n++] = (struct db_pipe_stmt){j->stmt[k].sql, j->stmt[k].nparams,
                                             (const char *const *)j->stmt[k].params,
                                             j->stmt[k].expect_rows};
   }
+  char *rows = NULL;
+  const char *bulk_params[1];
+  if (bulk_sql) {
+    rows = malloc(bulk_len + 1);
+    if (!rows) return db_fail(db, STORE_EINTERNAL, "out of memory for a bulk statement");
+    size_t len = 0;
+    rows[len++] = '[';
+    for (int i = from; i < to; i++) {
+      struct desk_job *j = b->jobs[i];
+      if (j->bulk_sql != bulk_sql) continue;
+      if (len > 1) rows[len++] = ',';
+      size_t m = strlen(j->bulk_row);
+      memcpy(rows + len, j->bulk_row, m);
+      len += m;
+    }
+    rows[len++] = ']';
+    rows[len] = 0;
+    bulk_params[0] = rows;
+    b->stmts[bulk_at] = (struct db_pipe_stmt){bulk_sql, 1, bulk_params, 1};
+  }
   int failed = -1;
   int st = db_exec_pipelined(db, b->stmts, n, &failed);
+  free(rows);
   for (int i = from; i < to; i++) b->jobs[i]->status = st;
   return st;
 }
@@ -120,6 +153,8 @@ static int batch_tx(struct db *db, void *p) {
       int st = run_pipelined(db, b, i, to);
       if (st == STORE_EUNAVAILABLE || st == STORE_ERETRY) return -1;
       if (st) {
+        log_event(LOG_INFO, "desk_batch_rerun", "jobs=%d status=%d error=\"%s\"", b->n, st,
+                  db_last_error(db));
         db_clear_failure(db);
         b->redo = 1;
         return -1;

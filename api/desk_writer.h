@@ -43,6 +43,12 @@ struct desk_job {
   int (*fn)(struct db *db, struct desk_job *j);
   void *fn_in;          /* the body's input, owned by the engine until the job is freed */
   void *fn_out;         /* the body's output, idem */
+  /* Optionally, the job as a row of a set-based statement: in the fast path the writer runs
+   * the batch's jobs of one bulk_sql as that one statement ($1: a JSON array of their rows,
+   * one row back when all went in) instead of their own statements; if it refuses, the batch
+   * is rerun carefully with each job's own statements. */
+  const char *bulk_sql; /* static text */
+  char *bulk_row;       /* a JSON object, malloc'ed, freed with the job */
   int kind;             /* the engine's: which completion handler takes it back */
   void *ctx;            /* the engine's, untouched by the writer */
   uint64_t tag;

@@ -1,8 +1,9 @@
 /* fill_bench: committed fills per second through the RFQ desk's real durable write path
- * (api/desk_writer: group commit on its own thread and connection), with jobs shaped exactly
- * like api/desk.c execute() builds them for a spread lot: the RFQ upsert, the quote upsert
- * (must return its row), the fill insert (kind spread, the vault's cycle number), the
- * auction's sold amount and the vault's book (each must change one row), the cycle's premium. A fill counts only once it came back through desk_writer_take_done with status 0,
+ * (api/desk_writer: group commit on its shards' threads and connections), with the jobs
+ * api/desk.c execute() posts for a spread lot, built by the same builder (desk_fill_job): the
+ * RFQ upsert, the quote upsert (must return its row), the fill insert (kind spread, the
+ * vault's cycle number), the auction's sold amount and the vault's book (each must change one
+ * row), the cycle's premium; in the writer's fast path, all of a batch's as one statement. A fill counts only once it came back through desk_writer_take_done with status 0,
  * i.e. after its COMMIT, which is when the desk tells the maker. As in the desk, a vault has
  * at most one lot executing at a time: VAULTS vaults, each with one fill in flight, the next
  * posted as soon as the previous one is back (so up to VAULTS jobs are queued at once).
@@ -24,12 +25,13 @@
 #include <time.h>
 
 #include "app.h"
+#include "desk_fill_job.h"
 #include "desk_writer.h"
 
-#define FB_LOT "200000000"      /* 2 spreads, 8 decimals */
-#define FB_CREDIT "250000000"   /* 250 USD per spread, 6 decimals */
-#define FB_PREMIUM "500000000"  /* credit × spreads */
-#define FB_MARK "240000000"
+#define FB_LOT ((money_u128)200000000)     /* 2 spreads, 8 decimals */
+#define FB_CREDIT ((money_u128)250000000)  /* 250 USD per spread, 6 decimals */
+#define FB_PREMIUM ((money_u128)500000000) /* credit × spreads */
+#define FB_MARK ((money_u128)240000000)
 #define FB_LEGS                                                                               \
   "[{\"instrument_name\":\"BTC-20230303-56000-P\",\"direction\":\"sell\",\"amount\":\"2\","   \
   "\"price\":\"450\"},{\"instrument_name\":\"BTC-20230303-54000-P\",\"direction\":\"buy\","   \
@@ -55,53 +57,17 @@ static int64_t fb_now_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* One spread fill, the statements of api/desk.c execute() (and quote_row_stmt(…, 1)). */
-static struct desk_job *fb_fill_job(uint64_t n, const char *vault, const char *auction,
+/* One spread fill, built by the desk's own builder (api/desk_fill_job.h). */
+static struct desk_job *fb_fill_job(uint64_t n, const char *vault, uint64_t auction,
                                     const char *maker, int64_t business_ms) {
-  struct desk_job *j = desk_job_new(1);
-  if (!j) return NULL;
-  char id[24], t[24], created[24], until[24], expiry[24];
-  snprintf(id, sizeof id, "%llu", (unsigned long long)n); /* quote id = RFQ id = nonce */
-  snprintf(t, sizeof t, "%lld", (long long)business_ms);
-  snprintf(created, sizeof created, "%lld", (long long)(business_ms - 20000));
-  snprintf(until, sizeof until, "%lld", (long long)(business_ms + 40000));
-  snprintf(expiry, sizeof expiry, "%lld", (long long)(business_ms + 600000));
-  const char *rp[] = {id, auction, FB_LOT, created, until};
-  int rc = desk_job_stmt(j, "INSERT INTO rfqs(id, auction_id, amount, created_ms, valid_until, status)"
-                            " VALUES ($1::BIGINT, $2::BIGINT, $3::NUMERIC, $4::BIGINT, $5::BIGINT, 'filled')"
-                            " ON CONFLICT (id) DO UPDATE SET status = 'filled'",
-                         5, rp, 0);
-  const char *qp[] = {id, id, maker, id, FB_LEGS, FB_CREDIT, "0", expiry, "fill", created};
-  rc |= desk_job_stmt(j, "INSERT INTO quotes(id, rfq_id, maker_id, nonce, legs, credit, max_fee,"
-                         " expiry_ms, label, created_ms, status) VALUES ($1::BIGINT, $2::BIGINT, $3,"
-                         " $4::BIGINT, $5::JSONB, $6::NUMERIC, $7::NUMERIC, $8::BIGINT, $9,"
-                         " $10::BIGINT, 'filled') ON CONFLICT (id) DO UPDATE SET status = 'filled'"
-                         " WHERE quotes.status = 'open' RETURNING id",
-                      10, qp, 1);
-  const char *fill[] = {id, id, auction, vault, maker, FB_LEGS, FB_LOT, FB_CREDIT, FB_PREMIUM,
-                        FB_MARK, t, "spread", NULL};
-  rc |= desk_job_stmt(j, "INSERT INTO fills(quote_id, rfq_id, auction_id, vault_id, maker_id, legs, amount,"
-                         " credit, premium, fee, mark_credit, mandate, business_ms, kind, side, cycle_no)"
-                         " VALUES ($1::BIGINT, $2::BIGINT, $3::BIGINT, $4, $5, $6::JSONB, $7::NUMERIC,"
-                         " $8::NUMERIC, $9::NUMERIC, 0, $10::NUMERIC, 'passed', $11::BIGINT, $12, $13,"
-                         " (SELECT cycle_no FROM vault_cycles WHERE vault_id = $4))",
-                      13, fill, 0);
-  const char *ap[] = {auction, FB_LOT};
-  rc |= desk_job_stmt(j, "UPDATE auctions SET sold_amount = sold_amount + $2::NUMERIC WHERE id = $1::BIGINT"
-                         " RETURNING id",
-                      2, ap, 1);
-  const char *vp[] = {vault, FB_PREMIUM, FB_LOT};
-  rc |= desk_job_stmt(j, "UPDATE vaults SET usdc_balance = usdc_balance + $2::NUMERIC,"
-                         " open_spreads = open_spreads + $3::NUMERIC WHERE id = $1 RETURNING id",
-                      3, vp, 1);
-  rc |= desk_job_stmt(j, "UPDATE vault_cycles SET premium = premium + $2::NUMERIC WHERE vault_id = $1", 2,
-                      vp, 0);
-  if (rc) {
-    desk_job_free(j);
-    return NULL;
-  }
-  j->urgent = 1;
-  return j;
+  struct desk_fill_row r = {
+      .quote_id = n, .rfq_id = n, .auction_id = auction, .vault_id = vault, .maker_id = maker,
+      .label = "fill", .legs = FB_LEGS, .amount = FB_LOT, .credit = FB_CREDIT, .max_fee = 0,
+      .premium = FB_PREMIUM, .mark_credit = FB_MARK, .nonce = (long long)n,
+      .expiry_ms = business_ms + 600000, .quote_created_ms = business_ms - 20000,
+      .rfq_amount = FB_LOT, .rfq_created_ms = business_ms - 20000,
+      .rfq_valid_until = business_ms + 40000, .business_ms = business_ms};
+  return desk_fill_job_new(&r);
 }
 
 static int fb_cmp_u32(const void *a, const void *b) {
@@ -155,10 +121,9 @@ int main(int argc, char **argv) {
     int sending = now < m1;
     while (sending && nidle > 0) {
       int k = idle[nidle - 1];
-      char vault[64], auction[24];
+      char vault[64];
       snprintf(vault, sizeof vault, "%s%d", prefix, k);
-      snprintf(auction, sizeof auction, "%d", k + 1);
-      struct desk_job *j = fb_fill_job(next, vault, auction, maker, business);
+      struct desk_job *j = fb_fill_job(next, vault, (uint64_t)k + 1, maker, business);
       if (!j) {
         fprintf(stderr, "fill_bench: cannot build a job\n");
         rc = 1;

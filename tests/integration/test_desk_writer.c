@@ -9,6 +9,7 @@
 
 #include "app.h"
 #include "db.h"
+#include "desk_fill_job.h"
 #include "desk_writer.h"
 #include "itest_db.h"
 #include "testlib.h"
@@ -307,4 +308,150 @@ TEST(shards_keep_each_keys_order_and_lose_nothing) {
   CHECK_INT_EQ(count(&f, "true"), KEYS * PER_KEY);
   CHECK_INT_EQ(count(&f, "v = 'a+'"), KEYS * (PER_KEY - 1));
   teardown(&f);
+}
+
+/* The set-based form: a batch's jobs of one bulk_sql run as that one statement (their rows
+ * say "bulk"); when it refuses (a duplicate key here), the batch is rerun with each job's own
+ * statements (rows "a"), and only the bad job fails. */
+static char bulk_text[512];
+
+static struct desk_job *bulk_job(const struct texts *t, int id) {
+  struct desk_job *j = insert_job(t, id, 1);
+  char row[64];
+  snprintf(row, sizeof row, "{\"id\":%d,\"v\":\"bulk\"}", id);
+  j->bulk_sql = bulk_text;
+  j->bulk_row = strdup(row);
+  return j;
+}
+
+TEST(bulk_jobs_run_as_one_statement_and_fall_back_to_their_own) {
+  struct fixture f;
+  if (setup(&f, "desk_writer_probe_bulk")) {
+    printf("SKIP: no suite database\n");
+    return;
+  }
+  struct texts t;
+  make_texts(&t, f.table);
+  snprintf(bulk_text, sizeof bulk_text,
+           "WITH i AS (INSERT INTO %s (id, v) SELECT id, v FROM jsonb_to_recordset($1::JSONB)"
+           " AS x(id int, v text) RETURNING 1) SELECT 1 WHERE (SELECT count(*) FROM i) > 0",
+           f.table);
+  post_hold(&f);
+  desk_writer_post(f.w, bulk_job(&t, 1));
+  desk_writer_post(f.w, insert_job(&t, 2, 1)); /* a plain job between them */
+  desk_writer_post(f.w, bulk_job(&t, 3));
+  static struct desk_job *done[8];
+  take(&f, 3, done, 8);
+  for (int i = 0; i < 3; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ(done[i]->status, STORE_OK);
+    desk_job_free(done[i]);
+  }
+  CHECK_INT_EQ(count(&f, "id IN (1, 3) AND v = 'bulk'"), 2);
+  CHECK_INT_EQ(count(&f, "id = 2 AND v = 'a'"), 1);
+  post_hold(&f);
+  desk_writer_post(f.w, bulk_job(&t, 4));
+  desk_writer_post(f.w, bulk_job(&t, 1)); /* duplicate: the bulk statement refuses */
+  desk_writer_post(f.w, bulk_job(&t, 5));
+  take(&f, 3, done, 8);
+  int want[][2] = {{4, STORE_OK}, {1, STORE_ECONFLICT}, {5, STORE_OK}};
+  for (int i = 0; i < 3; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ((int)done[i]->tag, want[i][0]);
+    CHECK_INT_EQ(done[i]->status, want[i][1]);
+    desk_job_free(done[i]);
+  }
+  CHECK_INT_EQ(count(&f, "id IN (4, 5) AND v = 'a'"), 2); /* their own statements */
+  CHECK_INT_EQ(count(&f, "id = 1 AND v = 'bulk'"), 1);    /* the first one untouched */
+  teardown(&f);
+}
+
+/* The desk's own set-based fill statement (desk_fill_job.h) on the suite's schema: two fills
+ * of one vault's auction go in as one statement with every row and sum right, and a quote
+ * that is not open makes it refuse (so the writer falls back to each fill's statements). */
+static int exec_ok(struct db *db, const char *sql) { return db_exec(db, sql, 0, NULL, NULL) == STORE_OK; }
+
+static const char *fill_value(struct db *db, const char *sql, char *out, size_t cap) {
+  struct pg_result *r = NULL;
+  out[0] = 0;
+  if (db_exec(db, sql, 0, NULL, &r) == STORE_OK) snprintf(out, cap, "%s", db_value(r, 0, 0));
+  db_result_free(r);
+  return out;
+}
+
+static char *two_fill_rows(uint64_t first_quote) {
+  struct desk_fill_row r = {
+      .rfq_id = 0, .auction_id = 990001, .vault_id = "dw-vault", .maker_id = "dw-maker",
+      .label = "l\"q", .legs = "[{\"instrument_name\":\"BTC-20230303-56000-P\",\"direction\":\"sell\"}]",
+      .amount = 200000000, .credit = 250000000, .premium = 500000000, .mark_credit = 240000000,
+      .expiry_ms = 1677226200000, .quote_created_ms = 1677225580000, .rfq_amount = 200000000,
+      .rfq_created_ms = 1677225580000, .rfq_valid_until = 1677225640000, .business_ms = 1677225600000};
+  char *text = malloc(4096);
+  size_t n = 0;
+  text[n++] = '[';
+  for (int k = 0; k < 2; k++) {
+    r.quote_id = r.rfq_id = first_quote + (uint64_t)k;
+    r.nonce = (long long)(first_quote + (uint64_t)k);
+    struct desk_job *j = desk_fill_job_new(&r);
+    if (!j || !j->bulk_row) abort();
+    n += (size_t)snprintf(text + n, 4096 - n, "%s%s", k ? "," : "", j->bulk_row);
+    desk_job_free(j);
+  }
+  text[n++] = ']';
+  text[n] = 0;
+  return text;
+}
+
+static int bulk_tx(struct db *db, void *arg) {
+  const char *p[] = {arg};
+  struct pg_result *r = NULL;
+  int st = db_exec(db, desk_fill_bulk_sql, 1, p, &r);
+  int rows = st ? -1 : db_rows(r);
+  db_result_free(r);
+  return rows == 1 ? 0 : 1;
+}
+
+TEST(the_desks_set_based_fill_statement_writes_every_row_and_sum) {
+  struct db *db = itest_db_open();
+  if (!db) {
+    printf("SKIP: no suite database\n");
+    return;
+  }
+  REQUIRE(exec_ok(db, "INSERT INTO accounts(id, roles, api_key, secret_box, created_at_ms) VALUES"
+                      " ('dw-maker', ARRAY['maker'], 'dw-maker-api-key-000000', 'unused', 0)"));
+  REQUIRE(exec_ok(db, "INSERT INTO vaults(id, kind, asset, asset_decimals, decimals_offset,"
+                      " fee_accrued_ms, created_at_ms) VALUES ('dw-vault', 'covered_put_spread',"
+                      " 'LBTC', 8, 0, 0, 0)"));
+  REQUIRE(exec_ok(db, "INSERT INTO auctions(id, vault_id, legs, total_amount, started_ms,"
+                      " hard_stop_ms) VALUES (990001, 'dw-vault', '[]', 1000000000, 1677225600000,"
+                      " 1677229200000)"));
+  REQUIRE(exec_ok(db, "INSERT INTO vault_cycles(vault_id, cycle_no, stage_since_ms, next_ms,"
+                      " updated_ms) VALUES ('dw-vault', 3, 0, 0, 0)"));
+  char *rows = two_fill_rows(990100);
+  int fn = 0;
+  CHECK_INT_EQ(db_tx(db, DB_READ_COMMITTED, bulk_tx, rows, &fn), STORE_OK);
+  free(rows);
+  char v[128];
+  CHECK_STR_EQ(fill_value(db, "SELECT count(*) || '|' || sum(premium) || '|' || min(cycle_no) || '|' ||"
+                              " min(kind) FROM fills WHERE vault_id = 'dw-vault'", v, sizeof v),
+               "2|1000000000|3|spread");
+  CHECK_STR_EQ(fill_value(db, "SELECT sold_amount FROM auctions WHERE id = 990001", v, sizeof v),
+               "400000000");
+  CHECK_STR_EQ(fill_value(db, "SELECT usdc_balance || '|' || open_spreads FROM vaults"
+                              " WHERE id = 'dw-vault'", v, sizeof v),
+               "1000000000|400000000");
+  CHECK_STR_EQ(fill_value(db, "SELECT premium FROM vault_cycles WHERE vault_id = 'dw-vault'", v,
+                          sizeof v),
+               "1000000000");
+  CHECK_STR_EQ(fill_value(db, "SELECT string_agg(status || ':' || label, ',' ORDER BY id) FROM quotes"
+                              " WHERE id IN (990100, 990101)", v, sizeof v),
+               "filled:l\"q,filled:l\"q");
+  /* the same quotes again: not open any more, so the statement refuses and nothing moves */
+  rows = two_fill_rows(990100);
+  int st = db_tx(db, DB_READ_COMMITTED, bulk_tx, rows, &fn);
+  CHECK(st == STORE_EABORT || st == STORE_ECONFLICT); /* no row back, or the fills' unique key */
+  free(rows);
+  CHECK_STR_EQ(fill_value(db, "SELECT sold_amount FROM auctions WHERE id = 990001", v, sizeof v),
+               "400000000");
+  db_free(db);
 }
