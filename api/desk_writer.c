@@ -177,23 +177,22 @@ static int batch_tx(struct db *db, void *p) {
   return 0;
 }
 
+/* Moves jobs from the queue (head, tail) into the batch, up to its size. */
+static void take_queue(struct desk_job **head, struct desk_job **tail, struct batch *b) {
+  while (*head && b->n < WRITER_BATCH_MAX) {
+    struct desk_job *j = *head;
+    *head = j->next;
+    j->next = NULL;
+    b->jobs[b->n++] = j;
+  }
+  if (!*head) *tail = NULL;
+}
+
 /* Takes what a shard has queued (urgent jobs first), up to a batch. Under w->lock. */
 static void take_batch(struct shard *sh, struct batch *b) {
   b->n = 0;
-  while (sh->uhead && b->n < WRITER_BATCH_MAX) {
-    struct desk_job *j = sh->uhead;
-    sh->uhead = j->next;
-    j->next = NULL;
-    b->jobs[b->n++] = j;
-  }
-  if (!sh->uhead) sh->utail = NULL;
-  while (sh->head && b->n < WRITER_BATCH_MAX) {
-    struct desk_job *j = sh->head;
-    sh->head = j->next;
-    j->next = NULL;
-    b->jobs[b->n++] = j;
-  }
-  if (!sh->head) sh->tail = NULL;
+  take_queue(&sh->uhead, &sh->utail, b);
+  take_queue(&sh->head, &sh->tail, b);
 }
 
 static void *shard_main(void *arg) {

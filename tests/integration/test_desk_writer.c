@@ -52,7 +52,6 @@ static int setup_sharded(struct fixture *f, const char *table, int shards) {
   return f->w ? 0 : -1;
 }
 
-static int setup(struct fixture *f, const char *table) { return setup_sharded(f, table, 1); }
 
 static void teardown(struct fixture *f) {
   desk_writer_stop(f->w);
@@ -73,6 +72,16 @@ static void make_texts(struct texts *t, const char *table) {
            "UPDATE %s SET v = v || '+' WHERE id = $1::int RETURNING id", table);
   snprintf(t->missing, sizeof t->missing, "UPDATE %s SET v = 'x' WHERE id = -1 RETURNING id",
            table);
+}
+
+/* The fixture and statement texts of a case; -1 (after saying SKIP) without a database. */
+static int begin(struct fixture *f, struct texts *t, const char *table, int shards) {
+  if (setup_sharded(f, table, shards)) {
+    printf("SKIP: no suite database\n");
+    return -1;
+  }
+  make_texts(t, f->table);
+  return 0;
 }
 
 static struct desk_job *insert_job(const struct texts *t, int id, int want_done) {
@@ -104,6 +113,19 @@ static void take(struct fixture *f, int n, struct desk_job **out, int cap) {
     f->wakes = 0;
     pthread_mutex_unlock(&f->lock);
     if (rc) break; /* timed out: the checks then fail on the missing completions */
+  }
+}
+
+/* Collects n completions and checks each one's tag (FIFO order) and status. */
+static void expect_done(struct fixture *f, const int (*want)[2], int n) {
+  struct desk_job *done[16];
+  REQUIRE(n <= 16);
+  take(f, n, done, 16);
+  for (int i = 0; i < n; i++) {
+    REQUIRE(done[i]);
+    CHECK_INT_EQ((int)done[i]->tag, want[i][0]);
+    CHECK_INT_EQ(done[i]->status, want[i][1]);
+    desk_job_free(done[i]);
   }
 }
 
@@ -140,12 +162,8 @@ static void post_hold(struct fixture *f) {
 
 TEST(pipelined_batch_commits_every_job_before_its_completion) {
   struct fixture f;
-  if (setup(&f, "desk_writer_probe_batch")) {
-    printf("SKIP: no suite database\n");
-    return;
-  }
   struct texts t;
-  make_texts(&t, f.table);
+  if (begin(&f, &t, "desk_writer_probe_batch", 1)) return;
   post_hold(&f);
   /* 2 500 audit rows (nobody waits) and 100 fills (3 statements each, one expecting a row) */
   for (int i = 0; i < 2500; i++) desk_writer_post(f.w, insert_job(&t, i, 0));
@@ -179,12 +197,8 @@ TEST(pipelined_batch_commits_every_job_before_its_completion) {
 
 TEST(a_failing_job_is_rolled_back_alone) {
   struct fixture f;
-  if (setup(&f, "desk_writer_probe_isolated")) {
-    printf("SKIP: no suite database\n");
-    return;
-  }
   struct texts t;
-  make_texts(&t, f.table);
+  if (begin(&f, &t, "desk_writer_probe_isolated", 1)) return;
   sql(&f, "INSERT INTO %s VALUES (7, 'old')");
   post_hold(&f);
   desk_writer_post(f.w, insert_job(&t, 1, 1));
@@ -194,15 +208,8 @@ TEST(a_failing_job_is_rolled_back_alone) {
   REQUIRE(desk_job_stmt(miss, t.missing, 0, NULL, 1) == 0);
   desk_writer_post(f.w, miss);
   desk_writer_post(f.w, insert_job(&t, 4, 1));
-  static struct desk_job *done[8];
-  take(&f, 4, done, 8);
-  int want[][2] = {{1, STORE_OK}, {7, STORE_ECONFLICT}, {3, STORE_ECONFLICT}, {4, STORE_OK}};
-  for (int i = 0; i < 4; i++) {
-    REQUIRE(done[i]);
-    CHECK_INT_EQ((int)done[i]->tag, want[i][0]); /* FIFO */
-    CHECK_INT_EQ(done[i]->status, want[i][1]);
-    desk_job_free(done[i]);
-  }
+  static const int want[][2] = {{1, STORE_OK}, {7, STORE_ECONFLICT}, {3, STORE_ECONFLICT}, {4, STORE_OK}};
+  expect_done(&f, want, 4); /* FIFO */
   CHECK_INT_EQ(count(&f, "id IN (1, 2, 4)"), 3);
   CHECK_INT_EQ(count(&f, "id = 3"), 0);
   CHECK_INT_EQ(count(&f, "id = 7 AND v = 'old'"), 1);
@@ -213,14 +220,8 @@ TEST(a_failing_job_is_rolled_back_alone) {
   REQUIRE(desk_job_stmt(miss, t.missing, 0, NULL, 1) == 0);
   desk_writer_post(f.w, miss);
   desk_writer_post(f.w, insert_job(&t, 8, 1));
-  take(&f, 3, done, 8);
-  int want2[][2] = {{5, STORE_OK}, {6, STORE_ECONFLICT}, {8, STORE_OK}};
-  for (int i = 0; i < 3; i++) {
-    REQUIRE(done[i]);
-    CHECK_INT_EQ((int)done[i]->tag, want2[i][0]);
-    CHECK_INT_EQ(done[i]->status, want2[i][1]);
-    desk_job_free(done[i]);
-  }
+  static const int want2[][2] = {{5, STORE_OK}, {6, STORE_ECONFLICT}, {8, STORE_OK}};
+  expect_done(&f, want2, 3); /* FIFO */
   CHECK_INT_EQ(count(&f, "id IN (5, 8)"), 2);
   CHECK_INT_EQ(count(&f, "id = 6"), 0);
   teardown(&f);
@@ -228,12 +229,8 @@ TEST(a_failing_job_is_rolled_back_alone) {
 
 TEST(body_jobs_run_in_order_between_pipelined_jobs) {
   struct fixture f;
-  if (setup(&f, "desk_writer_probe_bodies")) {
-    printf("SKIP: no suite database\n");
-    return;
-  }
   struct texts t;
-  make_texts(&t, f.table);
+  if (begin(&f, &t, "desk_writer_probe_bodies", 1)) return;
   post_hold(&f);
   static const char *ok_in[] = {NULL, "11", "body"};
   static const char *dup_in[] = {NULL, "10", "dup"}; /* job 10's key: the body fails */
@@ -251,16 +248,9 @@ TEST(body_jobs_run_in_order_between_pipelined_jobs) {
   b2->tag = 13;
   desk_writer_post(f.w, b2);
   desk_writer_post(f.w, insert_job(&t, 14, 1));
-  static struct desk_job *done[8];
-  take(&f, 5, done, 8);
-  int want[][2] = {{10, STORE_OK}, {11, STORE_OK}, {12, STORE_OK}, {13, STORE_ECONFLICT},
+  static const int want[][2] = {{10, STORE_OK}, {11, STORE_OK}, {12, STORE_OK}, {13, STORE_ECONFLICT},
                    {14, STORE_OK}};
-  for (int i = 0; i < 5; i++) {
-    REQUIRE(done[i]);
-    CHECK_INT_EQ((int)done[i]->tag, want[i][0]);
-    CHECK_INT_EQ(done[i]->status, want[i][1]);
-    desk_job_free(done[i]);
-  }
+  expect_done(&f, want, 5); /* FIFO */
   CHECK_INT_EQ(count(&f, "true"), 4);
   CHECK_INT_EQ(count(&f, "id = 11 AND v = 'body'"), 1);
   CHECK_INT_EQ(count(&f, "id = 10 AND v = 'a'"), 1);
@@ -272,12 +262,8 @@ TEST(body_jobs_run_in_order_between_pipelined_jobs) {
  * reordering would fail the update's row count. */
 TEST(shards_keep_each_keys_order_and_lose_nothing) {
   struct fixture f;
-  if (setup_sharded(&f, "desk_writer_probe_shards", 2)) {
-    printf("SKIP: no suite database\n");
-    return;
-  }
   struct texts t;
-  make_texts(&t, f.table);
+  if (begin(&f, &t, "desk_writer_probe_shards", 2)) return;
   enum { KEYS = 8, PER_KEY = 50 };
   for (int n = 0; n < PER_KEY; n++)
     for (int k = 0; k < KEYS; k++) {
@@ -326,12 +312,8 @@ static struct desk_job *bulk_job(const struct texts *t, int id) {
 
 TEST(bulk_jobs_run_as_one_statement_and_fall_back_to_their_own) {
   struct fixture f;
-  if (setup(&f, "desk_writer_probe_bulk")) {
-    printf("SKIP: no suite database\n");
-    return;
-  }
   struct texts t;
-  make_texts(&t, f.table);
+  if (begin(&f, &t, "desk_writer_probe_bulk", 1)) return;
   snprintf(bulk_text, sizeof bulk_text,
            "WITH i AS (INSERT INTO %s (id, v) SELECT id, v FROM jsonb_to_recordset($1::JSONB)"
            " AS x(id int, v text) RETURNING 1) SELECT 1 WHERE (SELECT count(*) FROM i) > 0",
@@ -340,27 +322,16 @@ TEST(bulk_jobs_run_as_one_statement_and_fall_back_to_their_own) {
   desk_writer_post(f.w, bulk_job(&t, 1));
   desk_writer_post(f.w, insert_job(&t, 2, 1)); /* a plain job between them */
   desk_writer_post(f.w, bulk_job(&t, 3));
-  static struct desk_job *done[8];
-  take(&f, 3, done, 8);
-  for (int i = 0; i < 3; i++) {
-    REQUIRE(done[i]);
-    CHECK_INT_EQ(done[i]->status, STORE_OK);
-    desk_job_free(done[i]);
-  }
+  static const int all_ok[][2] = {{1, STORE_OK}, {2, STORE_OK}, {3, STORE_OK}};
+  expect_done(&f, all_ok, 3);
   CHECK_INT_EQ(count(&f, "id IN (1, 3) AND v = 'bulk'"), 2);
   CHECK_INT_EQ(count(&f, "id = 2 AND v = 'a'"), 1);
   post_hold(&f);
   desk_writer_post(f.w, bulk_job(&t, 4));
   desk_writer_post(f.w, bulk_job(&t, 1)); /* duplicate: the bulk statement refuses */
   desk_writer_post(f.w, bulk_job(&t, 5));
-  take(&f, 3, done, 8);
-  int want[][2] = {{4, STORE_OK}, {1, STORE_ECONFLICT}, {5, STORE_OK}};
-  for (int i = 0; i < 3; i++) {
-    REQUIRE(done[i]);
-    CHECK_INT_EQ((int)done[i]->tag, want[i][0]);
-    CHECK_INT_EQ(done[i]->status, want[i][1]);
-    desk_job_free(done[i]);
-  }
+  static const int want[][2] = {{4, STORE_OK}, {1, STORE_ECONFLICT}, {5, STORE_OK}};
+  expect_done(&f, want, 3); /* FIFO */
   CHECK_INT_EQ(count(&f, "id IN (4, 5) AND v = 'a'"), 2); /* their own statements */
   CHECK_INT_EQ(count(&f, "id = 1 AND v = 'bulk'"), 1);    /* the first one untouched */
   teardown(&f);
