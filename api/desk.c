@@ -93,25 +93,32 @@ json_t *desk_quote_json(const struct desk_quote *q) {
                    (json_int_t)q->created_ms, "last_update_timestamp", (json_int_t)q->updated_ms);
 }
 
+/* The quote's legs array, as desk_quote_json holds it. */
+static void legs_text(struct json_text *t, const struct desk_quote *q) {
+  unsigned dec = desk_amount_decimals(q->v);
+  json_text_raw(t, "[");
+  for (int k = 0; k < q->v->nlegs; k++) {
+    json_text_str(t, k ? ",{\"instrument_name\":" : "{\"instrument_name\":", q->v->legs[k].instrument);
+    json_text_raw(t, q->v->legs[k].sell ? ",\"direction\":\"sell\"" : ",\"direction\":\"buy\"");
+    json_text_amount(t, ",\"amount\":", q->amount, dec);
+    json_text_amount(t, ",\"price\":", q->price[k], 6);
+    json_text_raw(t, "}");
+  }
+  json_text_raw(t, "]");
+}
+
 long desk_quote_text(const struct desk_quote *q, char *buf, size_t cap) {
   struct json_text t;
   json_text_init(&t, buf, cap);
-  unsigned dec = desk_amount_decimals(q->v);
   char id[24], rfq[24]; /* ids are decimal strings */
   snprintf(id, sizeof id, "%llu", (unsigned long long)q->id);
   snprintf(rfq, sizeof rfq, "%llu", (unsigned long long)q->rfq_id);
   json_text_str(&t, "{\"quote_id\":", id);
   json_text_str(&t, ",\"rfq_id\":", rfq);
   json_text_str(&t, ",\"vault_id\":", q->v->id);
-  json_text_raw(&t, ",\"direction\":\"sell\",\"legs\":[");
-  for (int k = 0; k < q->v->nlegs; k++) {
-    json_text_str(&t, k ? ",{\"instrument_name\":" : "{\"instrument_name\":", q->v->legs[k].instrument);
-    json_text_raw(&t, q->v->legs[k].sell ? ",\"direction\":\"sell\"" : ",\"direction\":\"buy\"");
-    json_text_amount(&t, ",\"amount\":", q->amount, dec);
-    json_text_amount(&t, ",\"price\":", q->price[k], 6);
-    json_text_raw(&t, "}");
-  }
-  json_text_amount(&t, "],\"credit\":", q->credit, 6);
+  json_text_raw(&t, ",\"direction\":\"sell\",\"legs\":");
+  legs_text(&t, q);
+  json_text_amount(&t, ",\"credit\":", q->credit, 6);
   json_text_amount(&t, ",\"max_fee\":", q->max_fee, 6);
   json_text_int(&t, ",\"nonce\":", q->nonce);
   json_text_int(&t, ",\"signature_expiry_sec\":", (long long)(q->expiry_ms / 1000));
@@ -239,41 +246,22 @@ static void audit_rfq(struct desk *d, struct desk_vault *v, int insert) {
 }
 
 /* 1 when text can sit between JSON quotes as it is. */
-static int json_plain(const char *text) {
-  for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-    if (*c < 0x20 || *c == '"' || *c == '\\') return 0;
-  return 1;
-}
-
 /* The quote's legs as the JSON text desk_quote_json holds (the audit row's legs column),
  * written directly: every quote's audit row needs it, and the DOM was the desk's main cost.
  * Instruments are parsed names, so plain; anything else goes through jansson. */
 static char *quote_legs_text(const struct desk_quote *q) {
-  char amount[MONEY_FMT_MAX], price[MONEY_FMT_MAX];
-  int plain = money_format(q->amount, desk_amount_decimals(q->v), amount, sizeof amount) >= 0;
-  for (int k = 0; k < q->v->nlegs; k++) plain = plain && json_plain(q->v->legs[k].instrument);
-  if (!plain) {
-    json_t *holder = desk_quote_json(q);
-    char *s = json_dumps(json_object_get(holder, "legs"), JSON_COMPACT);
-    json_decref(holder);
-    return s;
-  }
   size_t cap = 3 + (size_t)q->v->nlegs * (sizeof q->v->legs[0].instrument + 2 * MONEY_FMT_MAX + 80);
   char *out = malloc(cap);
   if (!out) return NULL;
-  size_t n = 0;
-  out[n++] = '[';
-  for (int k = 0; k < q->v->nlegs; k++) {
-    if (money_format(q->price[k], 6, price, sizeof price) < 0) price[0] = 0;
-    n += (size_t)snprintf(out + n, cap - n,
-                          "%s{\"instrument_name\":\"%s\",\"direction\":\"%s\",\"amount\":\"%s\","
-                          "\"price\":\"%s\"}",
-                          k ? "," : "", q->v->legs[k].instrument, q->v->legs[k].sell ? "sell" : "buy",
-                          amount, price);
-  }
-  out[n++] = ']';
-  out[n] = 0;
-  return out;
+  struct json_text t;
+  json_text_init(&t, out, cap);
+  legs_text(&t, q);
+  if (json_text_finish(&t, out) >= 0) return out;
+  free(out);
+  json_t *holder = desk_quote_json(q);
+  char *s = json_dumps(json_object_get(holder, "legs"), JSON_COMPACT);
+  json_decref(holder);
+  return s;
 }
 
 /* The quote's audit row in its state now (a no-op when its fill wrote the row first). */
